@@ -1,0 +1,24 @@
+//! The preview1 [`System`] trait and its Unix implementation.
+//!
+//! [`System`] has one method per `wasi_snapshot_preview1` call, in Rust
+//! types: no guest pointers, so it does not depend on any WebAssembly
+//! runtime, and one `System` can wrap another.
+//!
+//! [`unix::UnixSystem`] implements it on rustix: the fd table, preopened
+//! directories, sandboxed path resolution, poll and clocks.
+//!
+//! ```no_run
+//! use std::os::fd::AsFd;
+//! use wasi_preview1::{System, unix::UnixSystem};
+//!
+//! let stdout = std::io::stdout().as_fd().try_clone_to_owned().unwrap();
+//! let mut sys = UnixSystem::builder().arg("prog.wasm").stdout(stdout).build().unwrap();
+//! assert_eq!(sys.args_sizes_get().unwrap(), (1, 10));
+//! ```
+
+mod system;
+#[cfg(unix)]
+pub mod unix;
+
+pub use system::{Raised, Result, System};
+pub use wasi_abi as abi;

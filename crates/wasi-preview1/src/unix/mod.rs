@@ -1,0 +1,650 @@
+//! [`UnixSystem`]: preview1 on a Unix host, through rustix.
+//!
+//! The system holds the guest's arguments, environment and fd table. It
+//! never opens anything by an ambient host path: the embedder hands it
+//! already-open fds for stdio and preopened directories (see
+//! [`UnixSystemBuilder`]), and every path the guest names is resolved
+//! beneath one of those by [`sandbox`].
+
+mod clock;
+pub mod errno;
+mod path;
+mod poll;
+mod readdir;
+pub mod sandbox;
+mod stat;
+mod table;
+
+use crate::system::{Raised, Result, System};
+use errno::HostResult;
+use rustix::fd::{AsFd, OwnedFd};
+use rustix::fs::{FallocateFlags, SeekFrom};
+use sandbox::Resolver;
+use stat::{applicable_rights, classify, filestat};
+use std::fmt;
+use std::io::{IoSlice, IoSliceMut};
+use table::{Entry, FdTable, Kind};
+use wasi_abi::{
+    Advice, Clockid, Dircookie, Errno, Event, Exitcode, Fd, Fdflags, Fdstat, Filedelta, Filesize, Filestat, Fstflags,
+    Lookupflags, Oflags, Prestat, Riflags, Rights, Roflags, Sdflags, Siflags, Signal, SignalAction, Size, StringList,
+    Subscription, Timestamp, Whence,
+};
+
+pub use poll::INLINE as POLL_INLINE_SUBSCRIPTIONS;
+
+/// Strings packed as the guest sees them: each followed by a NUL.
+#[derive(Debug, Default, Clone)]
+struct Packed {
+    bytes: Vec<u8>,
+    count: u32,
+}
+
+impl Packed {
+    fn push(&mut self, s: &[u8]) {
+        self.bytes.extend_from_slice(s);
+        self.bytes.push(0);
+        self.count += 1;
+    }
+    fn list(&self) -> StringList<'_> {
+        StringList::new(&self.bytes, self.count)
+    }
+    fn sizes(&self) -> Result<(Size, Size)> {
+        Ok((self.count, Size::try_from(self.bytes.len()).map_err(|_| Errno::OVERFLOW)?))
+    }
+}
+
+/// Why a [`UnixSystem`] could not be built.
+#[derive(Debug)]
+pub enum BuildError {
+    /// An argument contains a NUL byte.
+    ArgHasNul(usize),
+    /// An environment variable's name is empty or contains `=` or NUL, or
+    /// its value contains NUL.
+    BadEnv(String),
+    /// A preopen's guest name is empty.
+    EmptyGuestName,
+    /// A preopened fd is not a directory, or could not be examined.
+    NotADirectory(String),
+    /// A stdio fd could not be examined.
+    Stdio(Fd, Errno),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::ArgHasNul(i) => write!(f, "argument {i} contains a NUL byte"),
+            BuildError::BadEnv(name) => write!(f, "invalid environment variable {name:?}"),
+            BuildError::EmptyGuestName => write!(f, "a preopened directory needs a non-empty guest name"),
+            BuildError::NotADirectory(name) => write!(f, "preopen {name:?} is not a directory"),
+            BuildError::Stdio(fd, e) => write!(f, "stdio fd {fd}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// A directory handed to the guest.
+#[derive(Debug)]
+struct Preopen {
+    fd: OwnedFd,
+    guest: String,
+    readonly: bool,
+}
+
+/// Builds a [`UnixSystem`] from explicit capabilities.
+#[derive(Debug, Default)]
+pub struct UnixSystemBuilder {
+    args: Vec<Vec<u8>>,
+    env: Vec<(Vec<u8>, Vec<u8>)>,
+    stdio: [Option<OwnedFd>; 3],
+    preopens: Vec<Preopen>,
+    resolver: Resolver,
+    max_open: Option<usize>,
+}
+
+impl UnixSystemBuilder {
+    /// Appends one argument (the first is the program name, `argv[0]`).
+    #[must_use]
+    pub fn arg(mut self, arg: impl AsRef<[u8]>) -> Self {
+        self.args.push(arg.as_ref().to_vec());
+        self
+    }
+
+    /// Appends arguments.
+    #[must_use]
+    pub fn args<I: IntoIterator<Item = A>, A: AsRef<[u8]>>(mut self, args: I) -> Self {
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_vec()));
+        self
+    }
+
+    /// Sets an environment variable (a later value for the same name wins).
+    #[must_use]
+    pub fn env(mut self, name: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Self {
+        let name = name.as_ref().to_vec();
+        self.env.retain(|(n, _)| *n != name);
+        self.env.push((name, value.as_ref().to_vec()));
+        self
+    }
+
+    /// Gives the guest `fd` as its stdin (fd 0).
+    #[must_use]
+    pub fn stdin(mut self, fd: OwnedFd) -> Self {
+        self.stdio[0] = Some(fd);
+        self
+    }
+
+    /// Gives the guest `fd` as its stdout (fd 1). Writes go straight to it,
+    /// unbuffered.
+    #[must_use]
+    pub fn stdout(mut self, fd: OwnedFd) -> Self {
+        self.stdio[1] = Some(fd);
+        self
+    }
+
+    /// Gives the guest `fd` as its stderr (fd 2), unbuffered.
+    #[must_use]
+    pub fn stderr(mut self, fd: OwnedFd) -> Self {
+        self.stdio[2] = Some(fd);
+        self
+    }
+
+    /// Preopens the directory `fd` under the guest name `guest`. Preopens
+    /// are numbered from 3 in the order they are added.
+    #[must_use]
+    pub fn preopen_dir(mut self, fd: OwnedFd, guest: impl Into<String>) -> Self {
+        self.preopens.push(Preopen { fd, guest: guest.into(), readonly: false });
+        self
+    }
+
+    /// Preopens `fd` read-only: nothing beneath it can be created, changed
+    /// or removed through the guest (`EROFS`).
+    #[must_use]
+    pub fn preopen_dir_readonly(mut self, fd: OwnedFd, guest: impl Into<String>) -> Self {
+        self.preopens.push(Preopen { fd, guest: guest.into(), readonly: true });
+        self
+    }
+
+    /// Chooses the path resolver (the default uses `openat2` where it can).
+    #[must_use]
+    pub fn resolver(mut self, resolver: Resolver) -> Self {
+        self.resolver = resolver;
+        self
+    }
+
+    /// Limits how many fds the guest may hold open at once (`EMFILE` past it).
+    #[must_use]
+    pub fn max_open_files(mut self, max: usize) -> Self {
+        self.max_open = Some(max);
+        self
+    }
+
+    /// Builds the system.
+    ///
+    /// # Errors
+    /// [`BuildError`] for arguments or variables with NUL bytes, variable
+    /// names with `=`, and preopens that are not directories.
+    pub fn build(self) -> core::result::Result<UnixSystem, BuildError> {
+        let mut args = Packed::default();
+        for (i, a) in self.args.iter().enumerate() {
+            if a.contains(&0) {
+                return Err(BuildError::ArgHasNul(i));
+            }
+            args.push(a);
+        }
+        let mut env = Packed::default();
+        for (name, value) in &self.env {
+            if name.is_empty() || name.contains(&b'=') || name.contains(&0) || value.contains(&0) {
+                return Err(BuildError::BadEnv(String::from_utf8_lossy(name).into_owned()));
+            }
+            let mut kv = name.clone();
+            kv.push(b'=');
+            kv.extend_from_slice(value);
+            env.push(&kv);
+        }
+        let mut table = FdTable::default();
+        let mut slots: Vec<Option<Entry>> = Vec::new();
+        for (i, fd) in self.stdio.into_iter().enumerate() {
+            let Some(fd) = fd else {
+                slots.push(None);
+                continue;
+            };
+            let (kind, filetype) = classify(fd.as_fd()).map_err(|e| BuildError::Stdio(i as Fd, e))?;
+            let (base, inheriting) = applicable_rights(kind);
+            let mut entry = Entry::new(fd, kind, filetype, base, inheriting);
+            entry.flags = host_fdflags(&entry);
+            slots.push(Some(entry));
+        }
+        for p in self.preopens {
+            if p.guest.is_empty() {
+                return Err(BuildError::EmptyGuestName);
+            }
+            match classify(p.fd.as_fd()) {
+                Ok((Kind::Dir, filetype)) => {
+                    let (base, inheriting) = applicable_rights(Kind::Dir);
+                    let mut entry = Entry::new(p.fd, Kind::Dir, filetype, base, inheriting);
+                    entry.preopen = Some(p.guest.into_boxed_str());
+                    entry.readonly = p.readonly;
+                    slots.push(Some(entry));
+                }
+                _ => return Err(BuildError::NotADirectory(p.guest)),
+            }
+        }
+        table.fill(slots);
+        table.set_max_open(self.max_open);
+        Ok(UnixSystem { args, env, table, resolver: self.resolver, exit_code: None })
+    }
+}
+
+/// The host's flags on an fd, as `fdflags`.
+fn host_fdflags(entry: &Entry) -> Fdflags {
+    let Ok(fl) = rustix::fs::fcntl_getfl(&entry.host) else { return Fdflags::empty() };
+    let mut flags = Fdflags::empty();
+    if fl.contains(rustix::fs::OFlags::APPEND) {
+        flags |= Fdflags::APPEND;
+    }
+    if fl.contains(rustix::fs::OFlags::NONBLOCK) {
+        flags |= Fdflags::NONBLOCK;
+    }
+    flags
+}
+
+/// Preview1 on a Unix host.
+#[derive(Debug)]
+pub struct UnixSystem {
+    args: Packed,
+    env: Packed,
+    table: FdTable,
+    resolver: Resolver,
+    exit_code: Option<Exitcode>,
+}
+
+impl UnixSystem {
+    /// Starts building a system.
+    #[must_use]
+    pub fn builder() -> UnixSystemBuilder {
+        UnixSystemBuilder::default()
+    }
+
+    /// The code the guest passed to `proc_exit`, if it has called it.
+    #[must_use]
+    pub fn exit_code(&self) -> Option<Exitcode> {
+        self.exit_code
+    }
+
+    /// The number of fds the guest holds open.
+    #[must_use]
+    pub fn open_fds(&self) -> usize {
+        self.table.iter().count()
+    }
+}
+
+/// Retries a host call interrupted by a signal.
+#[inline]
+fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> Result<T> {
+    loop {
+        match f() {
+            Err(rustix::io::Errno::INTR) => continue,
+            r => return r.wasi(),
+        }
+    }
+}
+
+/// A byte count as a preview1 `size` (a single host transfer never exceeds it).
+#[inline]
+fn size(n: usize) -> Size {
+    Size::try_from(n).unwrap_or(Size::MAX)
+}
+
+impl System for UnixSystem {
+    fn args_get(&mut self) -> Result<StringList<'_>> {
+        Ok(self.args.list())
+    }
+
+    fn args_sizes_get(&mut self) -> Result<(Size, Size)> {
+        self.args.sizes()
+    }
+
+    fn environ_get(&mut self) -> Result<StringList<'_>> {
+        Ok(self.env.list())
+    }
+
+    fn environ_sizes_get(&mut self) -> Result<(Size, Size)> {
+        self.env.sizes()
+    }
+
+    fn clock_res_get(&mut self, id: Clockid) -> Result<Timestamp> {
+        clock::resolution(id)
+    }
+
+    fn clock_time_get(&mut self, id: Clockid, _precision: Timestamp) -> Result<Timestamp> {
+        clock::now(id)
+    }
+
+    fn fd_advise(&mut self, fd: Fd, offset: Filesize, len: Filesize, advice: Advice) -> Result<()> {
+        let e = self.table.get(fd)?.not_dir()?;
+        let host = e.with(Rights::FD_ADVISE)?;
+        if e.kind != Kind::File {
+            return Err(Errno::SPIPE);
+        }
+        let advice = match advice {
+            Advice::Normal => rustix::fs::Advice::Normal,
+            Advice::Sequential => rustix::fs::Advice::Sequential,
+            Advice::Random => rustix::fs::Advice::Random,
+            Advice::Willneed => rustix::fs::Advice::WillNeed,
+            Advice::Dontneed => rustix::fs::Advice::DontNeed,
+            Advice::Noreuse => rustix::fs::Advice::NoReuse,
+        };
+        offset.checked_add(len).ok_or(Errno::INVAL)?;
+        retry(|| rustix::fs::fadvise(host, offset, core::num::NonZeroU64::new(len), advice))
+    }
+
+    fn fd_allocate(&mut self, fd: Fd, offset: Filesize, len: Filesize) -> Result<()> {
+        let e = self.table.get(fd)?.not_dir()?;
+        let host = e.with(Rights::FD_ALLOCATE)?;
+        e.writable()?;
+        if e.kind != Kind::File {
+            return Err(Errno::SPIPE);
+        }
+        if len == 0 {
+            return Err(Errno::INVAL);
+        }
+        let end = offset.checked_add(len).filter(|&end| end <= i64::MAX as u64).ok_or(Errno::FBIG)?;
+        match retry(|| rustix::fs::fallocate(host, FallocateFlags::empty(), offset, len)) {
+            // File systems without fallocate: extend the file if needed.
+            Err(Errno::NOTSUP) => {
+                let st = rustix::fs::fstat(host).wasi()?;
+                if (st.st_size as u64) < end {
+                    retry(|| rustix::fs::ftruncate(host, end))?;
+                }
+                Ok(())
+            }
+            r => r,
+        }
+    }
+
+    fn fd_close(&mut self, fd: Fd) -> Result<()> {
+        self.table.remove(fd).map(drop)
+    }
+
+    fn fd_datasync(&mut self, fd: Fd) -> Result<()> {
+        let host = self.table.get(fd)?.with(Rights::FD_DATASYNC)?;
+        retry(|| rustix::fs::fdatasync(host))
+    }
+
+    fn fd_fdstat_get(&mut self, fd: Fd) -> Result<Fdstat> {
+        let e = self.table.get(fd)?;
+        Ok(Fdstat {
+            fs_filetype: e.filetype,
+            fs_flags: e.flags,
+            fs_rights_base: e.base,
+            fs_rights_inheriting: e.inheriting,
+        })
+    }
+
+    fn fd_fdstat_set_flags(&mut self, fd: Fd, flags: Fdflags) -> Result<()> {
+        let e = self.table.get_mut(fd)?;
+        let host = e.with(Rights::FD_FDSTAT_SET_FLAGS)?;
+        // Only APPEND and NONBLOCK can change on an open file; the sync
+        // flags are fixed when it is opened.
+        let fixed = Fdflags::DSYNC | Fdflags::RSYNC | Fdflags::SYNC;
+        if (flags & fixed) != (e.flags & fixed) {
+            return Err(Errno::NOTSUP);
+        }
+        if e.readonly && flags.contains(Fdflags::APPEND) {
+            return Err(Errno::ROFS);
+        }
+        let mut host_flags = rustix::fs::fcntl_getfl(host).wasi()?;
+        host_flags.set(rustix::fs::OFlags::APPEND, flags.contains(Fdflags::APPEND));
+        host_flags.set(rustix::fs::OFlags::NONBLOCK, flags.contains(Fdflags::NONBLOCK));
+        rustix::fs::fcntl_setfl(host, host_flags).wasi()?;
+        e.flags = flags;
+        Ok(())
+    }
+
+    fn fd_fdstat_set_rights(&mut self, fd: Fd, base: Rights, inheriting: Rights) -> Result<()> {
+        let e = self.table.get_mut(fd)?;
+        if !e.base.contains(base) || !e.inheriting.contains(inheriting) {
+            return Err(Errno::NOTCAPABLE);
+        }
+        e.base = base;
+        e.inheriting = inheriting;
+        Ok(())
+    }
+
+    fn fd_filestat_get(&mut self, fd: Fd) -> Result<Filestat> {
+        let e = self.table.get(fd)?;
+        let host = e.with(Rights::FD_FILESTAT_GET)?;
+        let mut st = filestat(&rustix::fs::fstat(host).wasi()?);
+        st.filetype = e.filetype;
+        Ok(st)
+    }
+
+    fn fd_filestat_set_size(&mut self, fd: Fd, size: Filesize) -> Result<()> {
+        let e = self.table.get(fd)?.not_dir()?;
+        let host = e.with(Rights::FD_FILESTAT_SET_SIZE)?;
+        e.writable()?;
+        if size > i64::MAX as u64 {
+            return Err(Errno::FBIG);
+        }
+        retry(|| rustix::fs::ftruncate(host, size))
+    }
+
+    fn fd_filestat_set_times(&mut self, fd: Fd, atim: Timestamp, mtim: Timestamp, flags: Fstflags) -> Result<()> {
+        let e = self.table.get(fd)?;
+        let host = e.with(Rights::FD_FILESTAT_SET_TIMES)?;
+        e.writable()?;
+        let times = path::timestamps(atim, mtim, flags)?;
+        retry(|| rustix::fs::futimens(host, &times))
+    }
+
+    fn fd_pread(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>], offset: Filesize) -> Result<Size> {
+        let e = self.table.get(fd)?.not_dir()?;
+        let host = e.with(Rights::FD_READ | Rights::FD_SEEK)?;
+        if e.kind != Kind::File {
+            return Err(Errno::SPIPE);
+        }
+        retry(|| rustix::io::preadv(host, bufs, offset)).map(size)
+    }
+
+    fn fd_prestat_get(&mut self, fd: Fd) -> Result<Prestat> {
+        match &self.table.get(fd)?.preopen {
+            Some(name) => Ok(Prestat::Dir { pr_name_len: size(name.len()) }),
+            None => Err(Errno::BADF),
+        }
+    }
+
+    fn fd_prestat_dir_name(&mut self, fd: Fd, buf: &mut [u8]) -> Result<()> {
+        let name = self.table.get(fd)?.preopen.as_deref().ok_or(Errno::BADF)?;
+        let dst = buf.get_mut(..name.len()).ok_or(Errno::NAMETOOLONG)?;
+        dst.copy_from_slice(name.as_bytes());
+        Ok(())
+    }
+
+    fn fd_pwrite(&mut self, fd: Fd, bufs: &[IoSlice<'_>], offset: Filesize) -> Result<Size> {
+        let e = self.table.get(fd)?.not_dir()?;
+        let host = e.with(Rights::FD_WRITE | Rights::FD_SEEK)?;
+        if e.kind != Kind::File {
+            return Err(Errno::SPIPE);
+        }
+        retry(|| rustix::io::pwritev(host, bufs, offset)).map(size)
+    }
+
+    fn fd_read(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>]) -> Result<Size> {
+        let host = self.table.get(fd)?.not_dir()?.with(Rights::FD_READ)?;
+        retry(|| rustix::io::readv(host, bufs)).map(size)
+    }
+
+    fn fd_readdir(&mut self, fd: Fd, buf: &mut [u8], cookie: Dircookie) -> Result<Size> {
+        let e = self.table.get_mut(fd)?;
+        e.dir()?;
+        e.with(Rights::FD_READDIR)?;
+        let stream = e.dir.get_or_insert_with(|| Box::new(readdir::DirStream::new()));
+        stream.read(e.host.as_fd(), buf, cookie).map(size)
+    }
+
+    fn fd_renumber(&mut self, fd: Fd, to: Fd) -> Result<()> {
+        self.table.renumber(fd, to)
+    }
+
+    fn fd_seek(&mut self, fd: Fd, offset: Filedelta, whence: Whence) -> Result<Filesize> {
+        let e = self.table.get(fd)?.not_dir()?;
+        let right = if whence == Whence::Cur && offset == 0 { Rights::FD_TELL } else { Rights::FD_SEEK };
+        if e.kind == Kind::Stream || e.kind == Kind::Socket {
+            return Err(Errno::SPIPE);
+        }
+        let host = e.with(right)?;
+        let pos = match whence {
+            Whence::Set => SeekFrom::Start(u64::try_from(offset).map_err(|_| Errno::INVAL)?),
+            Whence::Cur => SeekFrom::Current(offset),
+            Whence::End => SeekFrom::End(offset),
+        };
+        retry(|| rustix::fs::seek(host, pos))
+    }
+
+    fn fd_sync(&mut self, fd: Fd) -> Result<()> {
+        let host = self.table.get(fd)?.with(Rights::FD_SYNC)?;
+        retry(|| rustix::fs::fsync(host))
+    }
+
+    fn fd_tell(&mut self, fd: Fd) -> Result<Filesize> {
+        let e = self.table.get(fd)?.not_dir()?;
+        if e.kind == Kind::Stream || e.kind == Kind::Socket {
+            return Err(Errno::SPIPE);
+        }
+        let host = e.with(Rights::FD_TELL)?;
+        retry(|| rustix::fs::seek(host, SeekFrom::Current(0)))
+    }
+
+    fn fd_write(&mut self, fd: Fd, bufs: &[IoSlice<'_>]) -> Result<Size> {
+        let e = self.table.get(fd)?.not_dir()?;
+        let host = e.with(Rights::FD_WRITE)?;
+        if e.readonly {
+            return Err(Errno::ROFS);
+        }
+        retry(|| rustix::io::writev(host, bufs)).map(size)
+    }
+
+    fn path_create_directory(&mut self, fd: Fd, path: &str) -> Result<()> {
+        path::create_directory(&self.table, self.resolver, fd, path)
+    }
+
+    fn path_filestat_get(&mut self, fd: Fd, flags: Lookupflags, path: &str) -> Result<Filestat> {
+        path::filestat_get(&self.table, self.resolver, fd, flags, path)
+    }
+
+    fn path_filestat_set_times(
+        &mut self,
+        fd: Fd,
+        flags: Lookupflags,
+        path: &str,
+        atim: Timestamp,
+        mtim: Timestamp,
+        fst_flags: Fstflags,
+    ) -> Result<()> {
+        path::filestat_set_times(&self.table, self.resolver, fd, flags, path, atim, mtim, fst_flags)
+    }
+
+    fn path_link(
+        &mut self,
+        old_fd: Fd,
+        old_flags: Lookupflags,
+        old_path: &str,
+        new_fd: Fd,
+        new_path: &str,
+    ) -> Result<()> {
+        path::link(&self.table, self.resolver, old_fd, old_flags, old_path, new_fd, new_path)
+    }
+
+    fn path_open(
+        &mut self,
+        fd: Fd,
+        dirflags: Lookupflags,
+        path: &str,
+        oflags: Oflags,
+        fs_rights_base: Rights,
+        fs_rights_inheriting: Rights,
+        fdflags: Fdflags,
+    ) -> Result<Fd> {
+        path::open(
+            &mut self.table,
+            self.resolver,
+            fd,
+            dirflags,
+            path,
+            oflags,
+            fs_rights_base,
+            fs_rights_inheriting,
+            fdflags,
+        )
+    }
+
+    fn path_readlink(&mut self, fd: Fd, path: &str, buf: &mut [u8]) -> Result<Size> {
+        path::readlink(&self.table, self.resolver, fd, path, buf)
+    }
+
+    fn path_remove_directory(&mut self, fd: Fd, path: &str) -> Result<()> {
+        path::remove_directory(&self.table, self.resolver, fd, path)
+    }
+
+    fn path_rename(&mut self, fd: Fd, old_path: &str, new_fd: Fd, new_path: &str) -> Result<()> {
+        path::rename(&self.table, self.resolver, fd, old_path, new_fd, new_path)
+    }
+
+    fn path_symlink(&mut self, old_path: &str, fd: Fd, new_path: &str) -> Result<()> {
+        path::symlink(&self.table, self.resolver, old_path, fd, new_path)
+    }
+
+    fn path_unlink_file(&mut self, fd: Fd, path: &str) -> Result<()> {
+        path::unlink_file(&self.table, self.resolver, fd, path)
+    }
+
+    fn poll_oneoff(&mut self, subscriptions: &[Subscription], events: &mut [Event]) -> Result<Size> {
+        poll::poll_oneoff(&self.table, subscriptions, events)
+    }
+
+    fn proc_exit(&mut self, rval: Exitcode) {
+        self.exit_code = Some(rval);
+    }
+
+    fn proc_raise(&mut self, sig: Signal) -> Result<Raised> {
+        // The guest is its own process: a signal's default action applies
+        // to it alone, never to the host.
+        Ok(match sig.default_action() {
+            SignalAction::Terminate => {
+                let status = 128 + Exitcode::from(sig.raw());
+                self.exit_code = Some(status);
+                Raised::Terminate(status)
+            }
+            SignalAction::Ignore | SignalAction::Continue | SignalAction::Stop => Raised::Continue,
+        })
+    }
+
+    fn sched_yield(&mut self) -> Result<()> {
+        rustix::thread::sched_yield();
+        Ok(())
+    }
+
+    fn random_get(&mut self, buf: &mut [u8]) -> Result<()> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            filled += retry(|| rustix::rand::getrandom(&mut buf[filled..], rustix::rand::GetRandomFlags::empty()))?;
+        }
+        Ok(())
+    }
+
+    fn sock_accept(&mut self, _fd: Fd, _flags: Fdflags) -> Result<Fd> {
+        Err(Errno::NOSYS)
+    }
+
+    fn sock_recv(&mut self, _fd: Fd, _bufs: &mut [IoSliceMut<'_>], _flags: Riflags) -> Result<(Size, Roflags)> {
+        Err(Errno::NOSYS)
+    }
+
+    fn sock_send(&mut self, _fd: Fd, _bufs: &[IoSlice<'_>], _flags: Siflags) -> Result<Size> {
+        Err(Errno::NOSYS)
+    }
+
+    fn sock_shutdown(&mut self, _fd: Fd, _how: Sdflags) -> Result<()> {
+        Err(Errno::NOSYS)
+    }
+}

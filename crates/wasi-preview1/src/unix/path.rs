@@ -1,0 +1,296 @@
+//! The `path_*` calls, each resolved beneath its directory fd by
+//! [`sandbox`](super::sandbox).
+
+use super::errno::HostResult;
+use super::sandbox::{self, Last, Parent, Resolver};
+use super::stat::{applicable_rights, classify, filestat};
+use super::table::{Entry, FdTable};
+use rustix::fd::{AsFd, BorrowedFd};
+use rustix::fs::{AtFlags, Mode, OFlags, Timespec, Timestamps, UTIME_NOW, UTIME_OMIT};
+use wasi_abi::{Errno, Fd, Fdflags, Filestat, Fstflags, Lookupflags, Oflags, Rights, Size, Timestamp};
+
+/// Rights that let an fd change a file's contents or size.
+const WRITE_RIGHTS: Rights =
+    Rights::FD_WRITE.union(Rights::FD_ALLOCATE).union(Rights::FD_FILESTAT_SET_SIZE).union(Rights::FD_DATASYNC);
+
+/// Mode bits for files and directories the guest creates (less the umask).
+const FILE_MODE: u32 = 0o666;
+const DIR_MODE: u32 = 0o777;
+
+/// The directory entry for `fd`, after checking that it is a directory,
+/// that the guest holds `rights` on it, and (if `modifies`) that it is not
+/// beneath a read-only mount.
+fn dir_entry(table: &FdTable, fd: Fd, rights: Rights, modifies: bool) -> Result<&Entry, Errno> {
+    let e = table.get(fd)?;
+    e.dir()?;
+    e.with(rights)?;
+    if modifies {
+        e.writable()?;
+    }
+    Ok(e)
+}
+
+/// Validates `fstflags`: each time may be set to a value or to now, not both.
+pub(crate) fn timestamps(atim: Timestamp, mtim: Timestamp, flags: Fstflags) -> Result<Timestamps, Errno> {
+    fn one(value: Timestamp, set: bool, now: bool) -> Result<Timespec, Errno> {
+        Ok(match (set, now) {
+            (true, true) => return Err(Errno::INVAL),
+            (true, false) => super::clock::to_timespec(value),
+            (false, true) => Timespec { tv_sec: 0, tv_nsec: UTIME_NOW },
+            (false, false) => Timespec { tv_sec: 0, tv_nsec: UTIME_OMIT },
+        })
+    }
+    Ok(Timestamps {
+        last_access: one(atim, flags.contains(Fstflags::ATIM), flags.contains(Fstflags::ATIM_NOW))?,
+        last_modification: one(mtim, flags.contains(Fstflags::MTIM), flags.contains(Fstflags::MTIM_NOW))?,
+    })
+}
+
+/// `path_open`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn open(
+    table: &mut FdTable,
+    resolver: Resolver,
+    fd: Fd,
+    dirflags: Lookupflags,
+    path: &str,
+    oflags: Oflags,
+    base: Rights,
+    inheriting: Rights,
+    fdflags: Fdflags,
+) -> Result<Fd, Errno> {
+    let dir = dir_entry(table, fd, Rights::PATH_OPEN, false)?;
+    // A new fd can have no right its directory does not hand down.
+    if !dir.inheriting.contains(base) || !dir.inheriting.contains(inheriting) {
+        return Err(Errno::NOTCAPABLE);
+    }
+    if oflags.contains(Oflags::CREAT) {
+        dir.with(Rights::PATH_CREATE_FILE)?;
+    }
+    if oflags.contains(Oflags::TRUNC) {
+        dir.with(Rights::PATH_FILESTAT_SET_SIZE)?;
+    }
+    let read = base.intersects(Rights::FD_READ | Rights::FD_READDIR);
+    let write = base.intersects(WRITE_RIGHTS) || fdflags.contains(Fdflags::APPEND);
+    if dir.readonly && (write || oflags.intersects(Oflags::CREAT | Oflags::TRUNC)) {
+        return Err(Errno::ROFS);
+    }
+    let mut flags = match (read, write) {
+        (_, false) => OFlags::RDONLY,
+        (false, true) => OFlags::WRONLY,
+        (true, true) => OFlags::RDWR,
+    };
+    flags |= OFlags::NOCTTY;
+    for (o, h) in [
+        (Oflags::CREAT, OFlags::CREATE),
+        (Oflags::DIRECTORY, OFlags::DIRECTORY),
+        (Oflags::EXCL, OFlags::EXCL),
+        (Oflags::TRUNC, OFlags::TRUNC),
+    ] {
+        if oflags.contains(o) {
+            flags |= h;
+        }
+    }
+    for (f, h) in [
+        (Fdflags::APPEND, OFlags::APPEND),
+        (Fdflags::DSYNC, OFlags::DSYNC),
+        (Fdflags::NONBLOCK, OFlags::NONBLOCK),
+        (Fdflags::RSYNC, OFlags::RSYNC),
+        (Fdflags::SYNC, OFlags::SYNC),
+    ] {
+        if fdflags.contains(f) {
+            flags |= h;
+        }
+    }
+    let follow = dirflags.contains(Lookupflags::SYMLINK_FOLLOW);
+    let readonly = dir.readonly;
+    let host = sandbox::open(resolver, dir.host.as_fd(), path, flags, Mode::from_raw_mode(FILE_MODE), follow)?;
+    let (kind, filetype) = classify(host.as_fd())?;
+    let (applicable_base, applicable_inheriting) = applicable_rights(kind);
+    let mut entry = Entry::new(host, kind, filetype, base & applicable_base, inheriting & applicable_inheriting);
+    entry.flags = fdflags;
+    entry.readonly = readonly;
+    table.insert(entry)
+}
+
+/// Opens `path` beneath `dir` as an `O_PATH` fd (to stat or set times on).
+fn open_path(
+    resolver: Resolver,
+    dir: BorrowedFd<'_>,
+    path: &str,
+    flags: Lookupflags,
+) -> Result<rustix::fd::OwnedFd, Errno> {
+    let follow = flags.contains(Lookupflags::SYMLINK_FOLLOW);
+    sandbox::open(resolver, dir, path, OFlags::PATH, Mode::empty(), follow)
+}
+
+/// `path_filestat_get`.
+pub(crate) fn filestat_get(
+    table: &FdTable,
+    resolver: Resolver,
+    fd: Fd,
+    flags: Lookupflags,
+    path: &str,
+) -> Result<Filestat, Errno> {
+    let dir = dir_entry(table, fd, Rights::PATH_FILESTAT_GET, false)?;
+    let target = open_path(resolver, dir.host.as_fd(), path, flags)?;
+    Ok(filestat(&rustix::fs::fstat(&target).wasi()?))
+}
+
+/// `path_filestat_set_times`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn filestat_set_times(
+    table: &FdTable,
+    resolver: Resolver,
+    fd: Fd,
+    flags: Lookupflags,
+    path: &str,
+    atim: Timestamp,
+    mtim: Timestamp,
+    fst: Fstflags,
+) -> Result<(), Errno> {
+    let dir = dir_entry(table, fd, Rights::PATH_FILESTAT_SET_TIMES, true)?;
+    let times = timestamps(atim, mtim, fst)?;
+    if flags.contains(Lookupflags::SYMLINK_FOLLOW) {
+        let target = open_path(resolver, dir.host.as_fd(), path, flags)?;
+        rustix::fs::utimensat(&target, "", &times, AtFlags::EMPTY_PATH).wasi()
+    } else {
+        let p = sandbox::parent(resolver, dir.host.as_fd(), path)?;
+        match &p.last {
+            Last::Name(name) => rustix::fs::utimensat(&p.dir, &name[..], &times, AtFlags::SYMLINK_NOFOLLOW).wasi(),
+            Last::Itself => rustix::fs::utimensat(&p.dir, "", &times, AtFlags::EMPTY_PATH).wasi(),
+        }
+    }
+}
+
+/// The parent of `path` beneath the directory `fd`, for a call that
+/// changes the tree.
+fn parent_of<'t, 'p>(
+    table: &'t FdTable,
+    resolver: Resolver,
+    fd: Fd,
+    rights: Rights,
+    path: &'p str,
+) -> Result<Parent<'t, 'p>, Errno> {
+    let dir = dir_entry(table, fd, rights, true)?;
+    sandbox::parent(resolver, dir.host.as_fd(), path)
+}
+
+/// `path_create_directory`.
+pub(crate) fn create_directory(table: &FdTable, resolver: Resolver, fd: Fd, path: &str) -> Result<(), Errno> {
+    let p = parent_of(table, resolver, fd, Rights::PATH_CREATE_DIRECTORY, path)?;
+    match &p.last {
+        Last::Name(name) => rustix::fs::mkdirat(&p.dir, &name[..], Mode::from_raw_mode(DIR_MODE)).wasi(),
+        Last::Itself => Err(Errno::EXIST),
+    }
+}
+
+/// `path_unlink_file`.
+pub(crate) fn unlink_file(table: &FdTable, resolver: Resolver, fd: Fd, path: &str) -> Result<(), Errno> {
+    let p = parent_of(table, resolver, fd, Rights::PATH_UNLINK_FILE, path)?;
+    let Last::Name(name) = &p.last else { return Err(Errno::ISDIR) };
+    if p.trailing_slash {
+        // "file/" names a directory: unlinking it is EISDIR if it is one,
+        // and ENOTDIR if it is not.
+        let st = rustix::fs::statat(&p.dir, &name[..], AtFlags::SYMLINK_NOFOLLOW).wasi()?;
+        return Err(if rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir() {
+            Errno::ISDIR
+        } else {
+            Errno::NOTDIR
+        });
+    }
+    rustix::fs::unlinkat(&p.dir, &name[..], AtFlags::empty()).wasi()
+}
+
+/// `path_remove_directory`.
+pub(crate) fn remove_directory(table: &FdTable, resolver: Resolver, fd: Fd, path: &str) -> Result<(), Errno> {
+    let p = parent_of(table, resolver, fd, Rights::PATH_REMOVE_DIRECTORY, path)?;
+    match &p.last {
+        Last::Name(name) => rustix::fs::unlinkat(&p.dir, &name[..], AtFlags::REMOVEDIR).wasi(),
+        Last::Itself if path.trim_end_matches('/').ends_with("..") => Err(Errno::NOTEMPTY),
+        Last::Itself => Err(Errno::INVAL),
+    }
+}
+
+/// `path_rename`.
+pub(crate) fn rename(
+    table: &FdTable,
+    resolver: Resolver,
+    fd: Fd,
+    old: &str,
+    new_fd: Fd,
+    new: &str,
+) -> Result<(), Errno> {
+    let from = parent_of(table, resolver, fd, Rights::PATH_RENAME_SOURCE, old)?;
+    let to = parent_of(table, resolver, new_fd, Rights::PATH_RENAME_TARGET, new)?;
+    let (Last::Name(a), Last::Name(b)) = (&from.last, &to.last) else { return Err(Errno::BUSY) };
+    if from.trailing_slash || to.trailing_slash {
+        // A trailing slash on either side requires the source to be a directory.
+        let st = rustix::fs::statat(&from.dir, &a[..], AtFlags::SYMLINK_NOFOLLOW).wasi()?;
+        if !rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir() {
+            return Err(Errno::NOTDIR);
+        }
+    }
+    rustix::fs::renameat(&from.dir, &a[..], &to.dir, &b[..]).wasi()
+}
+
+/// `path_symlink`: the link's contents are stored as given, but only a
+/// relative target is accepted: the sandbox never follows an absolute one,
+/// and a host program should not be led out of the mount by one either.
+pub(crate) fn symlink(table: &FdTable, resolver: Resolver, target: &str, fd: Fd, path: &str) -> Result<(), Errno> {
+    let p = parent_of(table, resolver, fd, Rights::PATH_SYMLINK, path)?;
+    if target.starts_with('/') {
+        return Err(Errno::NOTCAPABLE);
+    }
+    if target.as_bytes().contains(&0) {
+        return Err(Errno::ILSEQ);
+    }
+    let Last::Name(name) = &p.last else { return Err(Errno::EXIST) };
+    if p.trailing_slash {
+        // "link/" must name an existing directory, which the link would replace.
+        return match rustix::fs::statat(&p.dir, &name[..], AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(_) => Err(Errno::EXIST),
+            Err(_) => Err(Errno::NOENT),
+        };
+    }
+    rustix::fs::symlinkat(target, &p.dir, &name[..]).wasi()
+}
+
+/// `path_readlink`: the contents, truncated to fit `buf`.
+pub(crate) fn readlink(table: &FdTable, resolver: Resolver, fd: Fd, path: &str, buf: &mut [u8]) -> Result<Size, Errno> {
+    let dir = dir_entry(table, fd, Rights::PATH_READLINK, false)?;
+    let p = sandbox::parent(resolver, dir.host.as_fd(), path)?;
+    let Last::Name(name) = &p.last else { return Err(Errno::INVAL) };
+    if p.trailing_slash {
+        return Err(Errno::NOTDIR);
+    }
+    let n = rustix::fs::readlinkat_raw(&p.dir, &name[..], &mut *buf).wasi()?;
+    Ok(n as Size)
+}
+
+/// `path_link`.
+pub(crate) fn link(
+    table: &FdTable,
+    resolver: Resolver,
+    old_fd: Fd,
+    old_flags: Lookupflags,
+    old: &str,
+    new_fd: Fd,
+    new: &str,
+) -> Result<(), Errno> {
+    let old_dir = dir_entry(table, old_fd, Rights::PATH_LINK_SOURCE, true)?;
+    let from = if old_flags.contains(Lookupflags::SYMLINK_FOLLOW) {
+        sandbox::parent_following(old_dir.host.as_fd(), old)?
+    } else {
+        sandbox::parent(resolver, old_dir.host.as_fd(), old)?
+    };
+    let to = parent_of(table, resolver, new_fd, Rights::PATH_LINK_TARGET, new)?;
+    let Last::Name(a) = &from.last else { return Err(Errno::PERM) };
+    let Last::Name(b) = &to.last else { return Err(Errno::EXIST) };
+    if from.trailing_slash || to.trailing_slash {
+        // Hard links to directories are not allowed.
+        let st = rustix::fs::statat(&from.dir, &a[..], AtFlags::SYMLINK_NOFOLLOW).wasi()?;
+        return Err(if rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir() { Errno::PERM } else { Errno::NOTDIR });
+    }
+    rustix::fs::linkat(&from.dir, &a[..], &to.dir, &b[..], AtFlags::empty()).wasi()
+}

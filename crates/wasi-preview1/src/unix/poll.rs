@@ -1,0 +1,168 @@
+//! `poll_oneoff`: clock subscriptions and fd readiness in one wait.
+//!
+//! - Clock subscriptions become absolute monotonic deadlines (a realtime
+//!   deadline is converted at the time of the call). CPU-time clocks
+//!   cannot be waited on: their event carries `ENOTSUP`.
+//! - Regular files are always ready; an fd_read event reports the bytes
+//!   between the offset and the end of the file.
+//! - Other fds are polled with `poll(2)`; fd_read events report the bytes
+//!   waiting (`FIONREAD`) and the hangup flag.
+//! - A subscription whose fd is closed or lacks the right gets its own
+//!   event with the error; the call itself succeeds.
+//!
+//! Up to [`INLINE`] subscriptions are handled without heap allocation.
+
+use super::clock::{monotonic_now, sleep_until};
+use super::table::{FdTable, Kind};
+use rustix::event::{PollFd, PollFlags};
+use rustix::fs::SeekFrom;
+use smallvec::SmallVec;
+use wasi_abi::{
+    Clockid, Errno, Event, EventFdReadwrite, Eventrwflags, Rights, Size, Subclockflags, Subscription,
+    SubscriptionClock, SubscriptionU, Timestamp,
+};
+
+/// Subscriptions handled without allocating.
+pub const INLINE: usize = 32;
+
+/// The absolute monotonic deadline of a clock subscription.
+fn deadline(c: &SubscriptionClock, mono_now: Timestamp) -> Result<Timestamp, Errno> {
+    let abs = c.flags.contains(Subclockflags::SUBSCRIPTION_CLOCK_ABSTIME);
+    match c.id {
+        Clockid::Monotonic | Clockid::Realtime if !abs => Ok(mono_now.saturating_add(c.timeout)),
+        Clockid::Monotonic => Ok(c.timeout),
+        Clockid::Realtime => {
+            let real_now = super::clock::now(Clockid::Realtime)?;
+            Ok(mono_now.saturating_add(c.timeout.saturating_sub(real_now)))
+        }
+        Clockid::ProcessCputimeId | Clockid::ThreadCputimeId => Err(Errno::NOTSUP),
+    }
+}
+
+fn fd_event(sub: &Subscription, nbytes: u64, hangup: bool) -> Event {
+    let mut ev = Event::for_subscription(sub, Errno::SUCCESS);
+    ev.fd_readwrite = EventFdReadwrite {
+        nbytes,
+        flags: if hangup { Eventrwflags::FD_READWRITE_HANGUP } else { Eventrwflags::empty() },
+    };
+    ev
+}
+
+/// Bytes from the offset to the end of a regular file.
+fn file_remaining(fd: rustix::fd::BorrowedFd<'_>) -> u64 {
+    let Ok(st) = rustix::fs::fstat(fd) else { return 0 };
+    let Ok(pos) = rustix::fs::seek(fd, SeekFrom::Current(0)) else { return 0 };
+    (st.st_size as u64).saturating_sub(pos)
+}
+
+/// `poll_oneoff`.
+pub(crate) fn poll_oneoff(table: &FdTable, subs: &[Subscription], events: &mut [Event]) -> Result<Size, Errno> {
+    if subs.is_empty() {
+        return Err(Errno::INVAL);
+    }
+    let mut out = Out { events, n: 0 };
+    let start = monotonic_now();
+    let mut earliest: Option<Timestamp> = None;
+    let mut deadlines: SmallVec<[Option<Timestamp>; INLINE]> = SmallVec::with_capacity(subs.len());
+    let mut pollfds: SmallVec<[PollFd<'_>; INLINE]> = SmallVec::new();
+    let mut polled: SmallVec<[usize; INLINE]> = SmallVec::new();
+
+    for (i, sub) in subs.iter().enumerate() {
+        let mut this_deadline = None;
+        match &sub.u {
+            SubscriptionU::Clock(c) => match deadline(c, start) {
+                Ok(d) => {
+                    this_deadline = Some(d);
+                    earliest = Some(earliest.map_or(d, |e: Timestamp| e.min(d)));
+                }
+                Err(e) => out.push(Event::for_subscription(sub, e)),
+            },
+            SubscriptionU::FdRead(fd) | SubscriptionU::FdWrite(fd) => {
+                let read = matches!(sub.u, SubscriptionU::FdRead(_));
+                let need = if read { Rights::FD_READ } else { Rights::FD_WRITE };
+                let entry = match table.get(*fd) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        out.push(Event::for_subscription(sub, e));
+                        deadlines.push(None);
+                        continue;
+                    }
+                };
+                match entry.with(need) {
+                    Err(e) => out.push(Event::for_subscription(sub, e)),
+                    Ok(host) if entry.kind == Kind::File => {
+                        let nbytes = if read { file_remaining(host) } else { 0 };
+                        out.push(fd_event(sub, nbytes, false));
+                    }
+                    Ok(host) => {
+                        let flags = if read { PollFlags::IN } else { PollFlags::OUT };
+                        pollfds.push(PollFd::from_borrowed_fd(host, flags));
+                        polled.push(i);
+                    }
+                }
+            }
+        }
+        deadlines.push(this_deadline);
+    }
+
+    if pollfds.is_empty() {
+        if out.n == 0 {
+            if let Some(d) = earliest {
+                sleep_until(d);
+            }
+        }
+    } else {
+        loop {
+            let timeout = if out.n > 0 {
+                Some(Timestamp::default())
+            } else {
+                earliest.map(|d| d.saturating_sub(monotonic_now()))
+            };
+            let ts = timeout.map(super::clock::to_timespec);
+            match rustix::event::poll(&mut pollfds, ts.as_ref()) {
+                Ok(_) => break,
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(super::errno::from_host(e)),
+            }
+        }
+        for (pfd, &i) in pollfds.iter().zip(&polled) {
+            let rev = pfd.revents();
+            if rev.is_empty() {
+                continue;
+            }
+            let sub = &subs[i];
+            if rev.contains(PollFlags::NVAL) {
+                out.push(Event::for_subscription(sub, Errno::BADF));
+                continue;
+            }
+            let hangup = rev.intersects(PollFlags::HUP | PollFlags::ERR);
+            let read = matches!(sub.u, SubscriptionU::FdRead(_));
+            let nbytes =
+                if read && rev.contains(PollFlags::IN) { rustix::io::ioctl_fionread(pfd).unwrap_or(0) } else { 0 };
+            out.push(fd_event(sub, nbytes, hangup));
+        }
+    }
+
+    // Clock subscriptions whose time has come.
+    let now = monotonic_now();
+    for (sub, d) in subs.iter().zip(&deadlines) {
+        if matches!(d, Some(d) if *d <= now) {
+            out.push(Event::for_subscription(sub, Errno::SUCCESS));
+        }
+    }
+    Ok(out.n as Size)
+}
+
+struct Out<'e> {
+    events: &'e mut [Event],
+    n: usize,
+}
+
+impl Out<'_> {
+    fn push(&mut self, ev: Event) {
+        if let Some(slot) = self.events.get_mut(self.n) {
+            *slot = ev;
+            self.n += 1;
+        }
+    }
+}

@@ -1,0 +1,390 @@
+//! Sandboxed path resolution: every guest path resolves beneath its
+//! directory fd, on every component, or fails.
+//!
+//! Two resolvers give the same answers:
+//!
+//! - **openat2**: `openat2(dir, path, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)`.
+//!   The kernel refuses `..` past `dir`, absolute symlinks and magic links
+//!   (`/proc/self/fd/N`), atomically with respect to concurrent renames
+//!   (a racing rename makes it fail with `EAGAIN`, and we retry).
+//! - **manual**: one component at a time with `O_NOFOLLOW`, holding an open
+//!   fd for every ancestor, so `..` pops a held fd and never opens `..` on
+//!   disk. A symlink is expanded by `readlinkat` on the held parent (at most
+//!   40 times, then `ELOOP`); an absolute target or a `..` past the root is
+//!   `ENOTCAPABLE`. Nothing is ever resolved by the kernel across more than
+//!   one component, so a concurrent swap of a directory for a symlink can
+//!   only change which name inside the sandbox is reached.
+//!
+//! Operations that change the tree (mkdir, unlink, rmdir, rename, link,
+//! symlink, set_times without follow) use [`parent`]: the parent is opened
+//! beneath the root and the operation acts on the last name only, with an
+//! `*at` call that does not follow it.
+
+use super::errno::HostResult;
+use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fs::{Mode, OFlags, ResolveFlags};
+use rustix::io::Errno as Host;
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU8, Ordering};
+use wasi_abi::Errno;
+
+/// The symlink expansions one resolution may make before `ELOOP`.
+pub const MAX_SYMLINK_EXPANSIONS: u32 = 40;
+
+/// How many times an `openat2` interrupted by a concurrent rename is retried
+/// before the manual resolver takes over for that call.
+const OPENAT2_RETRIES: u32 = 8;
+
+/// Which resolver to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Resolver {
+    /// `openat2` where the kernel has it, else the manual resolver.
+    #[default]
+    Auto,
+    /// Always the component-by-component resolver (for testing, and for
+    /// kernels or sandboxes without `openat2`).
+    Manual,
+}
+
+/// Whether `openat2` works here: 0 = not yet known, 1 = yes, 2 = no.
+static OPENAT2: AtomicU8 = AtomicU8::new(0);
+
+fn openat2_usable(resolver: Resolver) -> bool {
+    resolver == Resolver::Auto && OPENAT2.load(Ordering::Relaxed) != 2
+}
+
+/// Tries `openat2`; `None` means "use the manual resolver instead".
+fn try_openat2(dir: BorrowedFd<'_>, path: &[u8], flags: OFlags, mode: Mode) -> Option<Result<OwnedFd, Errno>> {
+    let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+    for _ in 0..OPENAT2_RETRIES {
+        match rustix::fs::openat2(dir, path, flags | OFlags::CLOEXEC, mode, resolve) {
+            Ok(fd) => {
+                OPENAT2.store(1, Ordering::Relaxed);
+                return Some(Ok(fd));
+            }
+            Err(Host::AGAIN) => continue,
+            // Not implemented, or refused by a seccomp filter: never again.
+            Err(Host::NOSYS | Host::PERM) if OPENAT2.load(Ordering::Relaxed) != 1 => {
+                OPENAT2.store(2, Ordering::Relaxed);
+                return None;
+            }
+            // An escape (`..` past the root, an absolute symlink, a magic link).
+            Err(Host::XDEV) => return Some(Err(Errno::NOTCAPABLE)),
+            Err(e) => return Some(Err(super::errno::from_host(e))),
+        }
+    }
+    None
+}
+
+/// A directory fd: the root itself (borrowed) or one opened beneath it.
+#[derive(Debug)]
+pub enum DirFd<'a> {
+    /// The directory the path was relative to.
+    Root(BorrowedFd<'a>),
+    /// A directory opened beneath it.
+    Owned(OwnedFd),
+}
+
+impl AsFd for DirFd<'_> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            DirFd::Root(fd) => *fd,
+            DirFd::Owned(fd) => fd.as_fd(),
+        }
+    }
+}
+
+/// The last component of a path, once the rest has been resolved.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Last<'p> {
+    /// A name to act on (never empty, `.` or `..`, and without slashes).
+    Name(Cow<'p, [u8]>),
+    /// The path names the directory itself (it ends in `.` or `..`).
+    Itself,
+}
+
+/// The result of [`parent`].
+#[derive(Debug)]
+pub struct Parent<'a, 'p> {
+    /// The directory that holds the last component.
+    pub dir: DirFd<'a>,
+    /// The last component.
+    pub last: Last<'p>,
+    /// Whether the path ended in a slash (so it must name a directory).
+    pub trailing_slash: bool,
+}
+
+/// Refuses what no resolution may accept: absolute and empty paths, and NUL.
+fn check_path(path: &str) -> Result<(), Errno> {
+    if path.is_empty() {
+        return Err(Errno::NOENT);
+    }
+    if path.starts_with('/') {
+        return Err(Errno::NOTCAPABLE);
+    }
+    if path.as_bytes().contains(&0) {
+        return Err(Errno::ILSEQ);
+    }
+    Ok(())
+}
+
+/// Opens `path` beneath `root` with `flags` (and `mode` when creating).
+/// When `follow` is false a symlink as the last component is not followed
+/// (`O_NOFOLLOW`: opening it fails with `ELOOP`, unless `O_PATH` is given).
+///
+/// # Errors
+/// `ENOTCAPABLE` for any path that would leave `root`; otherwise the
+/// host's errno for the open.
+pub fn open(
+    resolver: Resolver,
+    root: BorrowedFd<'_>,
+    path: &str,
+    mut flags: OFlags,
+    mode: Mode,
+    follow: bool,
+) -> Result<OwnedFd, Errno> {
+    check_path(path)?;
+    if !follow {
+        flags |= OFlags::NOFOLLOW;
+    }
+    // openat2 refuses a mode without O_CREAT (openat ignores it).
+    let mode = if flags.contains(OFlags::CREATE) { mode } else { Mode::empty() };
+    if openat2_usable(resolver) {
+        if let Some(r) = try_openat2(root, path.as_bytes(), flags, mode) {
+            return r;
+        }
+    }
+    open_manual(root, path, flags, mode, follow)
+}
+
+fn open_manual(root: BorrowedFd<'_>, path: &str, flags: OFlags, mode: Mode, follow: bool) -> Result<OwnedFd, Errno> {
+    let mut walk = Walk::new(root, path.as_bytes());
+    loop {
+        let step = walk.next_final()?;
+        let name: &[u8] = match &step {
+            Final::Name(name) => name,
+            Final::Itself => b".",
+        };
+        // A trailing slash makes the last component a directory to follow,
+        // as the kernel does.
+        let follow = follow || walk.trailing_slash;
+        let mut f = flags | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        if walk.trailing_slash {
+            f |= OFlags::DIRECTORY;
+        }
+        match rustix::fs::openat(walk.current(), name, f, mode) {
+            // The last name is a symlink (with O_DIRECTORY | O_NOFOLLOW the
+            // kernel calls it "not a directory"): expand it and go on.
+            Err(e @ (Host::LOOP | Host::NOTDIR)) if follow => {
+                let name = name.to_vec();
+                match walk.read_link(&name) {
+                    Ok(target) => walk.push_target(&target)?,
+                    // Not a symlink after all, or swapped since: try the
+                    // name again (each try counts as an expansion).
+                    Err(Host::INVAL) if e == Host::NOTDIR => return Err(Errno::NOTDIR),
+                    Err(Host::INVAL | Host::NOENT) => walk.retry(name)?,
+                    Err(e) => return Err(super::errno::from_host(e)),
+                }
+            }
+            r => return r.wasi(),
+        }
+    }
+}
+
+/// Resolves all but the last component of `path` beneath `root`.
+///
+/// # Errors
+/// `ENOTCAPABLE` for a path that would leave `root`; `ENOENT` or `ENOTDIR`
+/// when an intermediate component is missing or not a directory.
+pub fn parent<'a, 'p>(resolver: Resolver, root: BorrowedFd<'a>, path: &'p str) -> Result<Parent<'a, 'p>, Errno> {
+    check_path(path)?;
+    let trimmed = path.trim_end_matches('/');
+    let trailing_slash = trimmed.len() != path.len();
+    if trimmed.is_empty() {
+        // Only slashes: an absolute path, refused by `check_path`.
+        return Err(Errno::NOTCAPABLE);
+    }
+    let (prefix, name) = match trimmed.rfind('/') {
+        Some(i) => (&trimmed[..i], &trimmed[i + 1..]),
+        None => ("", trimmed),
+    };
+    let dir_flags = OFlags::PATH | OFlags::DIRECTORY;
+    let (dir, last) = match name {
+        // "x/.." names the parent of x: resolve the whole path as a directory.
+        ".." => (DirFd::Owned(open(resolver, root, trimmed, dir_flags, Mode::empty(), true)?), Last::Itself),
+        _ => {
+            let dir = if prefix.is_empty() {
+                DirFd::Root(root)
+            } else {
+                DirFd::Owned(open(resolver, root, prefix, dir_flags, Mode::empty(), true)?)
+            };
+            let last = if name == "." { Last::Itself } else { Last::Name(Cow::Borrowed(name.as_bytes())) };
+            (dir, last)
+        }
+    };
+    Ok(Parent { dir, last, trailing_slash })
+}
+
+/// Like [`parent`], but a symlink as the last component is followed
+/// (beneath `root`, by the manual resolver) until the last component is not
+/// a symlink.
+///
+/// # Errors
+/// As [`parent`], and `ELOOP` after [`MAX_SYMLINK_EXPANSIONS`].
+pub fn parent_following<'a>(root: BorrowedFd<'a>, path: &str) -> Result<Parent<'a, 'static>, Errno> {
+    check_path(path)?;
+    let mut walk = Walk::new(root, path.as_bytes());
+    loop {
+        match walk.next_final()? {
+            Final::Itself => {
+                let trailing_slash = walk.trailing_slash;
+                return Ok(Parent { dir: walk.into_current(), last: Last::Itself, trailing_slash });
+            }
+            Final::Name(name) => match walk.read_link(&name) {
+                Ok(target) => walk.push_target(&target)?,
+                Err(_) => {
+                    let trailing_slash = walk.trailing_slash;
+                    return Ok(Parent { dir: walk.into_current(), last: Last::Name(Cow::Owned(name)), trailing_slash });
+                }
+            },
+        }
+    }
+}
+
+/// What the manual walk yields for the last component.
+enum Final {
+    Name(Vec<u8>),
+    Itself,
+}
+
+/// The manual resolver's state: the held ancestors and the components still
+/// to resolve.
+struct Walk<'a> {
+    root: BorrowedFd<'a>,
+    /// Open ancestors below the root; the last is the current directory.
+    stack: Vec<OwnedFd>,
+    /// Components still to resolve, last first (so `pop` gives the next).
+    pending: Vec<Vec<u8>>,
+    expansions: u32,
+    trailing_slash: bool,
+}
+
+impl<'a> Walk<'a> {
+    fn new(root: BorrowedFd<'a>, path: &[u8]) -> Self {
+        let mut w = Walk { root, stack: Vec::new(), pending: Vec::new(), expansions: 0, trailing_slash: false };
+        w.trailing_slash = ends_as_directory(path);
+        w.pending = components_reversed(path);
+        w
+    }
+
+    fn into_current(mut self) -> DirFd<'a> {
+        match self.stack.pop() {
+            Some(fd) => DirFd::Owned(fd),
+            None => DirFd::Root(self.root),
+        }
+    }
+
+    fn current(&self) -> BorrowedFd<'_> {
+        self.stack.last().map_or(self.root, AsFd::as_fd)
+    }
+
+    fn read_link(&self, name: &[u8]) -> Result<Vec<u8>, Host> {
+        let mut buf = vec![0u8; 4096];
+        let n = rustix::fs::readlinkat_raw(self.current(), name, &mut buf[..])?;
+        if n == buf.len() {
+            return Err(Host::NAMETOOLONG);
+        }
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    /// Puts a symlink's target in front of the components still pending.
+    fn push_target(&mut self, target: &[u8]) -> Result<(), Errno> {
+        self.expansions += 1;
+        if self.expansions > MAX_SYMLINK_EXPANSIONS {
+            return Err(Errno::LOOP);
+        }
+        if target.first() == Some(&b'/') {
+            return Err(Errno::NOTCAPABLE);
+        }
+        if target.is_empty() {
+            return Err(Errno::NOENT);
+        }
+        if self.pending.is_empty() && ends_as_directory(target) {
+            self.trailing_slash = true;
+        }
+        self.pending.extend(components_reversed(target));
+        Ok(())
+    }
+
+    /// Resolves `name` once more, after a race changed what it was.
+    fn retry(&mut self, name: Vec<u8>) -> Result<(), Errno> {
+        self.expansions += 1;
+        if self.expansions > MAX_SYMLINK_EXPANSIONS {
+            return Err(Errno::LOOP);
+        }
+        self.pending.push(name);
+        Ok(())
+    }
+
+    /// Walks the intermediate components and returns the last one.
+    fn next_final(&mut self) -> Result<Final, Errno> {
+        loop {
+            let Some(c) = self.pending.pop() else {
+                return Ok(Final::Itself);
+            };
+            if c == b".." {
+                if self.stack.pop().is_none() {
+                    return Err(Errno::NOTCAPABLE);
+                }
+                continue;
+            }
+            if self.pending.is_empty() {
+                return Ok(Final::Name(c));
+            }
+            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            match rustix::fs::openat(self.current(), &c[..], flags, Mode::empty()) {
+                Ok(fd) => self.stack.push(fd),
+                Err(Host::NOTDIR | Host::LOOP) => match self.read_link(&c) {
+                    Ok(target) => self.push_target(&target)?,
+                    Err(Host::INVAL) => return Err(Errno::NOTDIR),
+                    Err(e) => return Err(super::errno::from_host(e)),
+                },
+                Err(e) => return Err(super::errno::from_host(e)),
+            }
+        }
+    }
+}
+
+/// Whether a path names a directory by its form: a trailing slash, or a
+/// last component of `.` or `..`.
+fn ends_as_directory(path: &[u8]) -> bool {
+    path.ends_with(b"/") || path == b"." || path == b".." || path.ends_with(b"/.") || path.ends_with(b"/..")
+}
+
+/// The components of `path`, without empty ones and `.`, in reverse order.
+fn components_reversed(path: &[u8]) -> Vec<Vec<u8>> {
+    path.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".").rev().map(<[u8]>::to_vec).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components() {
+        assert_eq!(components_reversed(b"a//b/./c/"), vec![b"c".to_vec(), b"b".to_vec(), b"a".to_vec()]);
+        assert!(components_reversed(b"./.").is_empty());
+        assert!(ends_as_directory(b"a/"));
+        assert!(ends_as_directory(b"a/.."));
+        assert!(!ends_as_directory(b"a/b"));
+    }
+
+    #[test]
+    fn refused_forms() {
+        assert_eq!(check_path(""), Err(Errno::NOENT));
+        assert_eq!(check_path("/etc"), Err(Errno::NOTCAPABLE));
+        assert_eq!(check_path("a\0"), Err(Errno::ILSEQ));
+        assert_eq!(check_path("a/b"), Ok(()));
+    }
+}

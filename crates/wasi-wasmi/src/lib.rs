@@ -1,0 +1,149 @@
+//! The `wasi_snapshot_preview1` host module for the [wasmi] interpreter.
+//!
+//! [`add_to_linker`] registers all 46 imports on a [`wasmi::Linker`], from
+//! the one signature table in [`signatures`]. Each import borrows linear
+//! memory together with the store data ([`Memory::data_and_store_mut`]),
+//! decodes its arguments in place with `wasi-abi`, calls a
+//! [`System`](wasi_preview1::System), and encodes the results: no copies,
+//! and no allocation per call.
+//!
+//! Guest errors follow one rule (docs/security.md): an out-of-bounds
+//! pointer or length is `EFAULT`, a misaligned structure pointer `EINVAL`,
+//! an unknown flag or enumeration value `EINVAL`, a non-UTF-8 path
+//! `EILSEQ`; none of them traps. `proc_exit` ends the guest with
+//! [`wasmi::Error::i32_exit`], which [`run_command`] hands back to the
+//! embedder as an exit code; nothing here exits the host process.
+
+pub mod signatures;
+
+mod preview1;
+mod run;
+
+pub use preview1::POLL_INLINE;
+pub use run::{Exit, Finished, MAX_RECURSION_DEPTH, MAX_STACK_BYTES, RunError, engine_config, run_command};
+pub use signatures::{SIGNATURES, Signature, WasmType};
+
+use wasi_abi::{Errno, GuestMemory};
+use wasi_preview1::System;
+use wasmi::{Caller, Extern, Linker, Memory, errors::LinkerError};
+
+/// The import module name of preview1.
+pub const MODULE: &str = "wasi_snapshot_preview1";
+
+/// The WASI state kept in a store: the [`System`] and the guest's memory.
+#[derive(Debug)]
+pub struct WasiCtx<S> {
+    system: S,
+    memory: Option<Memory>,
+}
+
+impl<S> WasiCtx<S> {
+    /// Wraps a system.
+    pub fn new(system: S) -> Self {
+        WasiCtx { system, memory: None }
+    }
+
+    /// The system.
+    pub fn system(&self) -> &S {
+        &self.system
+    }
+
+    /// The system, exclusively.
+    pub fn system_mut(&mut self) -> &mut S {
+        &mut self.system
+    }
+
+    /// Gives the system back.
+    pub fn into_system(self) -> S {
+        self.system
+    }
+
+    /// Sets the memory the imports read and write. Without it, the first
+    /// call looks up the calling instance's `memory` export and keeps it:
+    /// a `WasiCtx` serves one instance, as a preview1 command is one.
+    pub fn set_memory(&mut self, memory: Memory) {
+        self.memory = Some(memory);
+    }
+}
+
+/// Why an import did not return an errno.
+#[derive(Debug)]
+pub(crate) enum Fail {
+    /// The call failed with this errno.
+    Errno(Errno),
+    /// The guest exits with this status.
+    Exit(i32),
+}
+
+impl From<Errno> for Fail {
+    #[inline]
+    fn from(e: Errno) -> Self {
+        Fail::Errno(e)
+    }
+}
+
+/// The wasm result of an import that returns an errno.
+#[inline]
+fn errno_result(r: Result<(), Fail>) -> Result<u32, wasmi::Error> {
+    match r {
+        Ok(()) => Ok(0),
+        Err(Fail::Errno(e)) => Ok(u32::from(e.raw())),
+        Err(Fail::Exit(code)) => Err(wasmi::Error::i32_exit(code)),
+    }
+}
+
+/// Runs `f` with the guest's memory and the system. A module without a
+/// memory gets an empty one, so every pointer it passes is `EFAULT`.
+#[inline(always)]
+fn with_memory<T, S, R>(
+    caller: &mut Caller<'_, T>,
+    get: fn(&mut T) -> &mut WasiCtx<S>,
+    f: impl FnOnce(&mut GuestMemory<'_>, &mut S) -> R,
+) -> R {
+    let memory = match get(caller.data_mut()).memory {
+        Some(m) => Some(m),
+        None => {
+            let m = caller.get_export("memory").and_then(Extern::into_memory);
+            get(caller.data_mut()).memory = m;
+            m
+        }
+    };
+    match memory {
+        Some(m) => {
+            let (bytes, data) = m.data_and_store_mut(caller);
+            f(&mut GuestMemory::new(bytes), &mut get(data).system)
+        }
+        None => f(&mut GuestMemory::new(&mut []), &mut get(caller.data_mut()).system),
+    }
+}
+
+macro_rules! register_imports {
+    ($( $name:ident ( $($p:ident : $t:ident),* ) $(-> $never:tt)? ; )*) => {
+        /// Registers every `wasi_snapshot_preview1` import on `linker`.
+        /// `get` finds the [`WasiCtx`] in the store data.
+        ///
+        /// # Errors
+        /// If `linker` already defines one of the imports.
+        pub fn add_to_linker<T: 'static, S: System + 'static>(
+            linker: &mut Linker<T>,
+            get: fn(&mut T) -> &mut WasiCtx<S>,
+        ) -> Result<(), LinkerError> {
+            $( register_imports!(@one linker, get, $name ( $($p : $t),* ) $(-> $never)?); )*
+            Ok(())
+        }
+    };
+    (@one $linker:ident, $get:ident, $name:ident ( $($p:ident : $t:ident),* ) -> !) => {
+        $linker.func_wrap(MODULE, stringify!($name),
+            move |mut caller: Caller<'_, T>, $($p: $t),*| -> Result<(), wasmi::Error> {
+                errno_result(with_memory(&mut caller, $get, |mem, sys| preview1::$name(mem, sys, $($p),*)))
+                    .map(drop)
+            })?;
+    };
+    (@one $linker:ident, $get:ident, $name:ident ( $($p:ident : $t:ident),* )) => {
+        $linker.func_wrap(MODULE, stringify!($name),
+            move |mut caller: Caller<'_, T>, $($p: $t),*| -> Result<u32, wasmi::Error> {
+                errno_result(with_memory(&mut caller, $get, |mem, sys| preview1::$name(mem, sys, $($p),*)))
+            })?;
+    };
+}
+for_each_preview1_import!(register_imports);

@@ -1,0 +1,5 @@
+//! Writes to stdout and stderr separately.
+fn main() {
+    println!("to stdout");
+    eprintln!("to stderr");
+}
