@@ -150,8 +150,8 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         std::fs::read(&cli.module).map_err(|e| Failure(MODULE_ERROR_STATUS, format!("cannot read {name}: {e}")))?;
     let system = build_system(cli)?;
     let engine = Engine::new(&engine_config());
-    let module = Module::new(&engine, &bytes[..])
-        .map_err(|e| Failure(MODULE_ERROR_STATUS, format!("invalid module {name}: {}", one_line(&e))))?;
+    let module = load_module(&engine, &cli.module, &bytes)
+        .map_err(|reason| Failure(MODULE_ERROR_STATUS, format!("invalid module {name}: {reason}")))?;
     let finished = run_command(&engine, &module, system)
         .map_err(|e| Failure(MODULE_ERROR_STATUS, format!("cannot run {name}: {}", one_line(&e))))?;
     match finished.exit {
@@ -159,6 +159,19 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         // native program.
         Exit::Code(code) => Ok(code as u8),
         Exit::Trap(e) => Err(Failure(TRAP_STATUS, format!("trap: {}", one_line(&e)))),
+    }
+}
+
+/// Compiles a binary module (it starts with `\0asm`) or a text one.
+fn load_module(engine: &Engine, path: &std::path::Path, bytes: &[u8]) -> Result<Module, String> {
+    if bytes.starts_with(b"\0asm") {
+        return Module::new(engine, bytes).map_err(|e| one_line(&e));
+    }
+    let is_wat = path.extension().is_some_and(|e| e == "wat");
+    match wat::parse_bytes(bytes) {
+        Ok(binary) => Module::new(engine, &binary[..]).map_err(|e| one_line(&e)),
+        Err(e) if is_wat => Err(one_line(&e)),
+        Err(_) => Err("not a WebAssembly binary (no \\0asm header) nor a text module".into()),
     }
 }
 

@@ -1,0 +1,115 @@
+//! Shared by the integration tests: building the guest programs under
+//! `wasi-testsuite/programs` and running `wasi-run`.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The repository root.
+pub(crate) fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// `wasi-testsuite/programs`.
+pub(crate) fn programs() -> PathBuf {
+    repo().join("wasi-testsuite/programs")
+}
+
+/// Where built guests go.
+pub(crate) fn guest_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("guests")
+}
+
+/// The `wasi-run` binary under test.
+pub(crate) fn wasi_run() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_wasi-run"))
+}
+
+fn run_tool(cmd: &mut Command, what: &str) -> Result<(), String> {
+    let out = cmd.output().map_err(|e| format!("{what}: cannot start {:?}: {e}", cmd.get_program()))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} failed ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// Builds the Rust guests once; returns the directory of their `.wasm` files.
+pub(crate) fn rust_guests() -> Result<&'static Path, String> {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let target = guest_dir().join("rust");
+            let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+            cmd.args(["build", "--release", "--quiet", "--target", "wasm32-wasip1", "--manifest-path"])
+                .arg(programs().join("rust/Cargo.toml"))
+                .arg("--target-dir")
+                .arg(&target);
+            run_tool(&mut cmd, "building Rust guests (is the wasm32-wasip1 target installed?)")?;
+            Ok(target.join("wasm32-wasip1/release"))
+        })
+        .as_deref()
+        .map_err(Clone::clone)
+}
+
+/// Builds one C guest with clang and wasi-libc.
+pub(crate) fn c_guest(name: &str) -> Result<PathBuf, String> {
+    let out = guest_dir().join("c").join(format!("{name}.wasm"));
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let src = programs().join("c").join(format!("{name}.c"));
+    let clang = std::env::var("WASI_CC").unwrap_or_else(|_| "clang".into());
+    let mut cmd = Command::new(clang);
+    cmd.args(["--target=wasm32-wasi", "-O2", "-Wall", "-Werror", "-o"]).arg(&out).arg(&src);
+    run_tool(&mut cmd, &format!("compiling {} (clang and wasi-libc installed?)", src.display()))?;
+    Ok(out)
+}
+
+/// Builds one Go guest (a directory under `programs/go`) for wasip1.
+pub(crate) fn go_guest(name: &str) -> Result<PathBuf, String> {
+    let out = guest_dir().join("go").join(format!("{name}.wasm"));
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let go = std::env::var("GO").unwrap_or_else(|_| "go".into());
+    let mut cmd = Command::new(go);
+    cmd.current_dir(programs().join("go"))
+        .env("GOOS", "wasip1")
+        .env("GOARCH", "wasm")
+        .env("GOFLAGS", "-mod=mod")
+        .args(["build", "-o"])
+        .arg(&out)
+        .arg(format!("./{name}"));
+    run_tool(&mut cmd, &format!("building Go guest {name} (is go installed?)"))?;
+    Ok(out)
+}
+
+/// A fresh empty directory for one test.
+pub(crate) fn scratch(tag: &str) -> PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("scratch/{}-{tag}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Copies a directory tree (files, directories and symlinks).
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        let ft = e.file_type().unwrap();
+        if ft.is_dir() {
+            copy_tree(&src, &dst);
+        } else if ft.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}

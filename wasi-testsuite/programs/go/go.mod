@@ -1,0 +1,3 @@
+module wasirun.test/guests
+
+go 1.21
