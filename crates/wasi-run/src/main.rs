@@ -52,7 +52,7 @@ struct Cli {
     #[arg(value_name = "MODULE")]
     module: PathBuf,
 
-    /// Arguments for the program (its argv[0] is MODULE as given).
+    /// Arguments for the program (its `argv[0]` is MODULE as given).
     #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<OsString>,
 }

@@ -4,7 +4,7 @@
 //! the one signature table in [`signatures`]. Each import borrows linear
 //! memory together with the store data ([`Memory::data_and_store_mut`]),
 //! decodes its arguments in place with `wasi-abi`, calls a
-//! [`System`](wasi_preview1::System), and encodes the results: no copies,
+//! [`System`], and encodes the results: no copies,
 //! and no allocation per call.
 //!
 //! Guest errors follow one rule (docs/security.md): an out-of-bounds

