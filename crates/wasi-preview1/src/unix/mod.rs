@@ -12,6 +12,7 @@ mod path;
 mod poll;
 mod readdir;
 pub mod sandbox;
+mod sock;
 mod stat;
 mod table;
 
@@ -632,19 +633,19 @@ impl System for UnixSystem {
         Ok(())
     }
 
-    fn sock_accept(&mut self, _fd: Fd, _flags: Fdflags) -> Result<Fd> {
-        Err(Errno::NOSYS)
+    fn sock_accept(&mut self, fd: Fd, flags: Fdflags) -> Result<Fd> {
+        sock::accept(&mut self.table, fd, flags)
     }
 
-    fn sock_recv(&mut self, _fd: Fd, _bufs: &mut [IoSliceMut<'_>], _flags: Riflags) -> Result<(Size, Roflags)> {
-        Err(Errno::NOSYS)
+    fn sock_recv(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>], flags: Riflags) -> Result<(Size, Roflags)> {
+        sock::recv(&self.table, fd, bufs, flags)
     }
 
-    fn sock_send(&mut self, _fd: Fd, _bufs: &[IoSlice<'_>], _flags: Siflags) -> Result<Size> {
-        Err(Errno::NOSYS)
+    fn sock_send(&mut self, fd: Fd, bufs: &[IoSlice<'_>], _flags: Siflags) -> Result<Size> {
+        sock::send(&self.table, fd, bufs)
     }
 
-    fn sock_shutdown(&mut self, _fd: Fd, _how: Sdflags) -> Result<()> {
-        Err(Errno::NOSYS)
+    fn sock_shutdown(&mut self, fd: Fd, how: Sdflags) -> Result<()> {
+        sock::shutdown(&self.table, fd, how)
     }
 }

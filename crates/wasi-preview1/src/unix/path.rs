@@ -151,8 +151,9 @@ pub(crate) fn filestat_set_times(
 ) -> Result<(), Errno> {
     let dir = dir_entry(table, fd, Rights::PATH_FILESTAT_SET_TIMES, true)?;
     let times = timestamps(atim, mtim, fst)?;
-    if flags.contains(Lookupflags::SYMLINK_FOLLOW) {
-        let target = open_path(resolver, dir.host.as_fd(), path, flags)?;
+    // A trailing slash makes the last component a directory to follow.
+    if flags.contains(Lookupflags::SYMLINK_FOLLOW) || path.ends_with('/') {
+        let target = open_path(resolver, dir.host.as_fd(), path, Lookupflags::SYMLINK_FOLLOW)?;
         rustix::fs::utimensat(&target, "", &times, AtFlags::EMPTY_PATH).wasi()
     } else {
         let p = sandbox::parent(resolver, dir.host.as_fd(), path)?;
@@ -160,6 +161,27 @@ pub(crate) fn filestat_set_times(
             Last::Name(name) => rustix::fs::utimensat(&p.dir, &name[..], &times, AtFlags::SYMLINK_NOFOLLOW).wasi(),
             Last::Itself => rustix::fs::utimensat(&p.dir, "", &times, AtFlags::EMPTY_PATH).wasi(),
         }
+    }
+}
+
+/// Whether `path` (beneath `root`, symlinks followed inside the sandbox)
+/// names a directory: `Ok(false)` if it names something else.
+fn names_directory(resolver: Resolver, root: BorrowedFd<'_>, path: &str) -> Result<bool, Errno> {
+    let dir_path = format!("{}/", path.trim_end_matches('/'));
+    match sandbox::open(resolver, root, &dir_path, OFlags::PATH | OFlags::DIRECTORY, Mode::empty(), true) {
+        Ok(_) => Ok(true),
+        Err(Errno::NOTDIR) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the last name of `p` exists (without following it).
+fn last_exists(p: &Parent<'_, '_>) -> Result<bool, Errno> {
+    let Last::Name(name) = &p.last else { return Ok(true) };
+    match rustix::fs::statat(&p.dir, &name[..], AtFlags::SYMLINK_NOFOLLOW) {
+        Ok(_) => Ok(true),
+        Err(rustix::io::Errno::NOENT) => Ok(false),
+        Err(e) => Err(super::errno::from_host(e)),
     }
 }
 
@@ -248,10 +270,7 @@ pub(crate) fn symlink(table: &FdTable, resolver: Resolver, target: &str, fd: Fd,
     let Last::Name(name) = &p.last else { return Err(Errno::EXIST) };
     if p.trailing_slash {
         // "link/" must name an existing directory, which the link would replace.
-        return match rustix::fs::statat(&p.dir, &name[..], AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(_) => Err(Errno::EXIST),
-            Err(_) => Err(Errno::NOENT),
-        };
+        return Err(if last_exists(&p)? { Errno::EXIST } else { Errno::NOENT });
     }
     rustix::fs::symlinkat(target, &p.dir, &name[..]).wasi()
 }
@@ -262,7 +281,8 @@ pub(crate) fn readlink(table: &FdTable, resolver: Resolver, fd: Fd, path: &str, 
     let p = sandbox::parent(resolver, dir.host.as_fd(), path)?;
     let Last::Name(name) = &p.last else { return Err(Errno::INVAL) };
     if p.trailing_slash {
-        return Err(Errno::NOTDIR);
+        // "link/" names what the link points to, which is not a link.
+        return Err(if names_directory(resolver, dir.host.as_fd(), path)? { Errno::INVAL } else { Errno::NOTDIR });
     }
     let n = rustix::fs::readlinkat_raw(&p.dir, &name[..], &mut *buf).wasi()?;
     Ok(n as Size)
@@ -287,10 +307,14 @@ pub(crate) fn link(
     let to = parent_of(table, resolver, new_fd, Rights::PATH_LINK_TARGET, new)?;
     let Last::Name(a) = &from.last else { return Err(Errno::PERM) };
     let Last::Name(b) = &to.last else { return Err(Errno::EXIST) };
-    if from.trailing_slash || to.trailing_slash {
-        // Hard links to directories are not allowed.
-        let st = rustix::fs::statat(&from.dir, &a[..], AtFlags::SYMLINK_NOFOLLOW).wasi()?;
-        return Err(if rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir() { Errno::PERM } else { Errno::NOTDIR });
+    if from.trailing_slash {
+        // "src/" names a directory, and directories cannot be hard-linked.
+        return Err(if names_directory(resolver, old_dir.host.as_fd(), old)? { Errno::PERM } else { Errno::NOTDIR });
+    }
+    if to.trailing_slash {
+        // A non-directory cannot be created under a name ending in a slash.
+        last_exists(&from).and_then(|e| if e { Ok(()) } else { Err(Errno::NOENT) })?;
+        return Err(if last_exists(&to)? { Errno::EXIST } else { Errno::NOENT });
     }
     rustix::fs::linkat(&from.dir, &a[..], &to.dir, &b[..], AtFlags::empty()).wasi()
 }

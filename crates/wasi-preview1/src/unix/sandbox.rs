@@ -186,9 +186,24 @@ fn open_manual(root: BorrowedFd<'_>, path: &str, flags: OFlags, mode: Mode, foll
                     Err(e) => return Err(super::errno::from_host(e)),
                 }
             }
+            // With O_PATH | O_NOFOLLOW the kernel opens a symlink itself
+            // rather than failing: when following, expand it.
+            Ok(fd) if follow && flags.contains(OFlags::PATH) && is_symlink(&fd) => {
+                let name = name.to_vec();
+                match walk.read_link(&name) {
+                    Ok(target) => walk.push_target(&target)?,
+                    Err(Host::INVAL | Host::NOENT) => walk.retry(name)?,
+                    Err(e) => return Err(super::errno::from_host(e)),
+                }
+            }
             r => return r.wasi(),
         }
     }
+}
+
+fn is_symlink(fd: &OwnedFd) -> bool {
+    rustix::fs::fstat(fd)
+        .is_ok_and(|st| rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink)
 }
 
 /// Resolves all but the last component of `path` beneath `root`.

@@ -1,0 +1,94 @@
+//! `sock_accept`, `sock_recv`, `sock_send`, `sock_shutdown` on socket fds
+//! the embedder handed the guest (a preopened listener, an accepted
+//! connection, or a socket as stdio).
+
+use super::errno::HostResult;
+use super::stat::classify;
+use super::table::{Entry, FdTable, Kind};
+use rustix::fd::BorrowedFd;
+use rustix::net::{RecvAncillaryBuffer, RecvFlags, ReturnFlags, SendAncillaryBuffer, SendFlags, Shutdown, SocketFlags};
+use std::io::{IoSlice, IoSliceMut};
+use wasi_abi::{Errno, Fd, Fdflags, Riflags, Rights, Roflags, Sdflags, Size};
+
+/// The socket behind `fd`, if the guest holds `rights` on it.
+fn socket(table: &FdTable, fd: Fd, rights: Rights) -> Result<(&Entry, BorrowedFd<'_>), Errno> {
+    let e = table.get(fd)?;
+    if e.kind != Kind::Socket {
+        return Err(Errno::NOTSOCK);
+    }
+    Ok((e, e.with(rights)?))
+}
+
+/// Retries a host call interrupted by a signal.
+fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> Result<T, Errno> {
+    loop {
+        match f() {
+            Err(rustix::io::Errno::INTR) => continue,
+            r => return r.wasi(),
+        }
+    }
+}
+
+/// `sock_accept`: only `NONBLOCK` may be asked for.
+pub(crate) fn accept(table: &mut FdTable, fd: Fd, flags: Fdflags) -> Result<Fd, Errno> {
+    if !(flags - Fdflags::NONBLOCK).is_empty() {
+        return Err(Errno::INVAL);
+    }
+    let (listener, host) = socket(table, fd, Rights::SOCK_ACCEPT)?;
+    let mut sock_flags = SocketFlags::CLOEXEC;
+    if flags.contains(Fdflags::NONBLOCK) {
+        sock_flags |= SocketFlags::NONBLOCK;
+    }
+    // A listener the guest made non-blocking accepts without waiting.
+    let conn = retry(|| rustix::net::accept_with(host, sock_flags))?;
+    let readonly = listener.readonly;
+    let (kind, filetype) = classify(rustix::fd::AsFd::as_fd(&conn))?;
+    let base = Rights::SOCKET_BASE - Rights::SOCK_ACCEPT;
+    let mut entry = Entry::new(conn, kind, filetype, base, Rights::empty());
+    entry.flags = flags;
+    entry.readonly = readonly;
+    table.insert(entry)
+}
+
+/// `sock_recv`.
+pub(crate) fn recv(
+    table: &FdTable,
+    fd: Fd,
+    bufs: &mut [IoSliceMut<'_>],
+    flags: Riflags,
+) -> Result<(Size, Roflags), Errno> {
+    let (_, host) = socket(table, fd, Rights::FD_READ)?;
+    let mut f = RecvFlags::empty();
+    if flags.contains(Riflags::RECV_PEEK) {
+        f |= RecvFlags::PEEK;
+    }
+    if flags.contains(Riflags::RECV_WAITALL) {
+        f |= RecvFlags::WAITALL;
+    }
+    let msg = retry(|| rustix::net::recvmsg(host, bufs, &mut RecvAncillaryBuffer::default(), f))?;
+    let mut ro = Roflags::empty();
+    if msg.flags.contains(ReturnFlags::TRUNC) {
+        ro |= Roflags::RECV_DATA_TRUNCATED;
+    }
+    let total: usize = bufs.iter().map(|b| b.len()).sum();
+    Ok((Size::try_from(msg.bytes.min(total)).unwrap_or(Size::MAX), ro))
+}
+
+/// `sock_send`: never raises SIGPIPE on the host; a closed peer is `EPIPE`.
+pub(crate) fn send(table: &FdTable, fd: Fd, bufs: &[IoSlice<'_>]) -> Result<Size, Errno> {
+    let (_, host) = socket(table, fd, Rights::FD_WRITE)?;
+    let n = retry(|| rustix::net::sendmsg(host, bufs, &mut SendAncillaryBuffer::default(), SendFlags::NOSIGNAL))?;
+    Ok(Size::try_from(n).unwrap_or(Size::MAX))
+}
+
+/// `sock_shutdown`: at least one direction must be given.
+pub(crate) fn shutdown(table: &FdTable, fd: Fd, how: Sdflags) -> Result<(), Errno> {
+    let (_, host) = socket(table, fd, Rights::SOCK_SHUTDOWN)?;
+    let how = match (how.contains(Sdflags::RD), how.contains(Sdflags::WR)) {
+        (true, true) => Shutdown::Both,
+        (true, false) => Shutdown::Read,
+        (false, true) => Shutdown::Write,
+        (false, false) => return Err(Errno::INVAL),
+    };
+    rustix::net::shutdown(host, how).wasi()
+}
