@@ -440,10 +440,10 @@ impl System for UnixSystem {
 
     fn fd_pread(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>], offset: Filesize) -> Result<Size> {
         let e = self.table.get(fd)?.not_dir()?;
-        let host = e.with(Rights::FD_READ | Rights::FD_SEEK)?;
         if e.kind != Kind::File {
             return Err(Errno::SPIPE);
         }
+        let host = e.with(Rights::FD_READ | Rights::FD_SEEK)?;
         retry(|| rustix::io::preadv(host, bufs, offset)).map(size)
     }
 
@@ -463,10 +463,10 @@ impl System for UnixSystem {
 
     fn fd_pwrite(&mut self, fd: Fd, bufs: &[IoSlice<'_>], offset: Filesize) -> Result<Size> {
         let e = self.table.get(fd)?.not_dir()?;
-        let host = e.with(Rights::FD_WRITE | Rights::FD_SEEK)?;
         if e.kind != Kind::File {
             return Err(Errno::SPIPE);
         }
+        let host = e.with(Rights::FD_WRITE | Rights::FD_SEEK)?;
         retry(|| rustix::io::pwritev(host, bufs, offset)).map(size)
     }
 

@@ -106,6 +106,21 @@ pub mod rights {
     pub const FD_FILESTAT_SET_TIMES: u64 = 1 << 23;
     pub const PATH_UNLINK_FILE: u64 = 1 << 26;
     pub const POLL_FD_READWRITE: u64 = 1 << 27;
+    pub const PATH_LINK_SOURCE: u64 = 1 << 11;
+    pub const PATH_LINK_TARGET: u64 = 1 << 12;
+    pub const PATH_READLINK: u64 = 1 << 15;
+    pub const PATH_RENAME_SOURCE: u64 = 1 << 16;
+    pub const PATH_RENAME_TARGET: u64 = 1 << 17;
+    pub const PATH_FILESTAT_GET: u64 = 1 << 18;
+    pub const PATH_FILESTAT_SET_TIMES: u64 = 1 << 20;
+    pub const PATH_SYMLINK: u64 = 1 << 24;
+    pub const PATH_REMOVE_DIRECTORY: u64 = 1 << 25;
+    /// Every right a directory can have.
+    pub const DIR_ALL: u64 = FD_FDSTAT_SET_FLAGS | FD_SYNC | FD_ADVISE | PATH_CREATE_DIRECTORY
+        | PATH_CREATE_FILE | PATH_LINK_SOURCE | PATH_LINK_TARGET | PATH_OPEN | FD_READDIR
+        | PATH_READLINK | PATH_RENAME_SOURCE | PATH_RENAME_TARGET | PATH_FILESTAT_GET
+        | PATH_FILESTAT_SET_SIZE | PATH_FILESTAT_SET_TIMES | FD_FILESTAT_GET | FD_FILESTAT_SET_TIMES
+        | PATH_SYMLINK | PATH_REMOVE_DIRECTORY | PATH_UNLINK_FILE | POLL_FD_READWRITE;
     /// Every right a file can have.
     pub const FILE_ALL: u64 = FD_DATASYNC | FD_READ | FD_SEEK | FD_FDSTAT_SET_FLAGS | FD_SYNC | FD_TELL
         | FD_WRITE | FD_ADVISE | FD_ALLOCATE | FD_FILESTAT_GET | FD_FILESTAT_SET_SIZE
@@ -194,4 +209,268 @@ pub fn monotonic() -> u64 {
     let mut t = 0;
     check("clock_time_get", unsafe { raw::clock_time_get(1, 1, &mut t) }, 0);
     t
+}
+
+/// Thin `Result` wrappers over the raw calls, for the filesystem programs.
+pub mod fs {
+    use super::raw;
+    pub type R<T> = Result<T, u16>;
+
+    fn ok(e: u16) -> R<()> {
+        if e == 0 { Ok(()) } else { Err(e) }
+    }
+
+    pub const LOOKUP_FOLLOW: u32 = 1;
+    pub const O_CREAT: u32 = 1;
+    pub const O_DIRECTORY: u32 = 2;
+    pub const O_EXCL: u32 = 4;
+    pub const O_TRUNC: u32 = 8;
+    pub const FDFL_APPEND: u32 = 1;
+    pub const FDFL_DSYNC: u32 = 2;
+    pub const FDFL_NONBLOCK: u32 = 4;
+    pub const FDFL_RSYNC: u32 = 8;
+    pub const FDFL_SYNC: u32 = 16;
+    pub const FT_DIRECTORY: u8 = 3;
+    pub const FT_REGULAR: u8 = 4;
+    pub const FT_SYMLINK: u8 = 7;
+
+    pub fn open_with(dir: u32, lookup: u32, path: &str, oflags: u32, base: u64, inh: u64, fdflags: u32) -> R<u32> {
+        let mut fd = 0;
+        ok(unsafe { raw::path_open(dir, lookup, path.as_ptr(), path.len() as u32, oflags, base, inh, fdflags, &mut fd) })?;
+        Ok(fd)
+    }
+    pub fn mkdir(dir: u32, path: &str) -> R<()> {
+        ok(unsafe { raw::path_create_directory(dir, path.as_ptr(), path.len() as u32) })
+    }
+    pub fn rmdir(dir: u32, path: &str) -> R<()> {
+        ok(unsafe { raw::path_remove_directory(dir, path.as_ptr(), path.len() as u32) })
+    }
+    pub fn unlink(dir: u32, path: &str) -> R<()> {
+        ok(unsafe { raw::path_unlink_file(dir, path.as_ptr(), path.len() as u32) })
+    }
+    pub fn rename(dir: u32, from: &str, to_dir: u32, to: &str) -> R<()> {
+        ok(unsafe { raw::path_rename(dir, from.as_ptr(), from.len() as u32, to_dir, to.as_ptr(), to.len() as u32) })
+    }
+    pub fn symlink(target: &str, dir: u32, path: &str) -> R<()> {
+        ok(unsafe { raw::path_symlink(target.as_ptr(), target.len() as u32, dir, path.as_ptr(), path.len() as u32) })
+    }
+    pub fn link(dir: u32, lookup: u32, from: &str, to_dir: u32, to: &str) -> R<()> {
+        ok(unsafe { raw::path_link(dir, lookup, from.as_ptr(), from.len() as u32, to_dir, to.as_ptr(), to.len() as u32) })
+    }
+    pub fn readlink(dir: u32, path: &str, cap: usize) -> R<Vec<u8>> {
+        let mut buf = vec![0u8; cap];
+        let mut n = 0;
+        ok(unsafe { raw::path_readlink(dir, path.as_ptr(), path.len() as u32, buf.as_mut_ptr(), cap as u32, &mut n) })?;
+        buf.truncate(n as usize);
+        Ok(buf)
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Filestat {
+        pub dev: u64,
+        pub ino: u64,
+        pub filetype: u8,
+        pub nlink: u64,
+        pub size: u64,
+        pub atim: u64,
+        pub mtim: u64,
+        pub ctim: u64,
+    }
+    fn u64_at(b: &[u8], o: usize) -> u64 {
+        u64::from_le_bytes(b[o..o + 8].try_into().unwrap())
+    }
+    fn decode_filestat(b: &[u8; 64]) -> Filestat {
+        Filestat {
+            dev: u64_at(b, 0),
+            ino: u64_at(b, 8),
+            filetype: b[16],
+            nlink: u64_at(b, 24),
+            size: u64_at(b, 32),
+            atim: u64_at(b, 40),
+            mtim: u64_at(b, 48),
+            ctim: u64_at(b, 56),
+        }
+    }
+    #[repr(align(8))]
+    struct Buf64([u8; 64]);
+    pub fn stat(dir: u32, lookup: u32, path: &str) -> R<Filestat> {
+        let mut b = Buf64([0; 64]);
+        ok(unsafe { raw::path_filestat_get(dir, lookup, path.as_ptr(), path.len() as u32, b.0.as_mut_ptr()) })?;
+        Ok(decode_filestat(&b.0))
+    }
+    pub fn fstat(fd: u32) -> R<Filestat> {
+        let mut b = Buf64([0; 64]);
+        ok(unsafe { raw::fd_filestat_get(fd, b.0.as_mut_ptr()) })?;
+        Ok(decode_filestat(&b.0))
+    }
+    pub fn set_times(dir: u32, lookup: u32, path: &str, atim: u64, mtim: u64, fst: u32) -> R<()> {
+        ok(unsafe { raw::path_filestat_set_times(dir, lookup, path.as_ptr(), path.len() as u32, atim, mtim, fst) })
+    }
+    pub fn fset_times(fd: u32, atim: u64, mtim: u64, fst: u32) -> R<()> {
+        ok(unsafe { raw::fd_filestat_set_times(fd, atim, mtim, fst) })
+    }
+    pub fn fset_size(fd: u32, size: u64) -> R<()> {
+        ok(unsafe { raw::fd_filestat_set_size(fd, size) })
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Fdstat {
+        pub filetype: u8,
+        pub flags: u16,
+        pub base: u64,
+        pub inheriting: u64,
+    }
+    pub fn fdstat(fd: u32) -> R<Fdstat> {
+        #[repr(align(8))]
+        struct B([u8; 24]);
+        let mut b = B([0; 24]);
+        ok(unsafe { raw::fd_fdstat_get(fd, b.0.as_mut_ptr()) })?;
+        let b = &b.0;
+        Ok(Fdstat {
+            filetype: b[0],
+            flags: u16::from_le_bytes([b[2], b[3]]),
+            base: u64_at(b, 8),
+            inheriting: u64_at(b, 16),
+        })
+    }
+    pub fn set_flags(fd: u32, flags: u32) -> R<()> {
+        ok(unsafe { raw::fd_fdstat_set_flags(fd, flags) })
+    }
+    pub fn set_rights(fd: u32, base: u64, inh: u64) -> R<()> {
+        ok(unsafe { raw::fd_fdstat_set_rights(fd, base, inh) })
+    }
+    pub fn close(fd: u32) -> R<()> {
+        ok(unsafe { raw::fd_close(fd) })
+    }
+    pub fn renumber(fd: u32, to: u32) -> R<()> {
+        ok(unsafe { raw::fd_renumber(fd, to) })
+    }
+    pub fn seek(fd: u32, off: i64, whence: u32) -> R<u64> {
+        let mut n = 0;
+        ok(unsafe { raw::fd_seek(fd, off, whence, &mut n) })?;
+        Ok(n)
+    }
+    pub fn tell(fd: u32) -> R<u64> {
+        let mut n = 0;
+        ok(unsafe { raw::fd_tell(fd, &mut n) })?;
+        Ok(n)
+    }
+    pub fn write(fd: u32, data: &[u8]) -> R<u32> {
+        let iov = super::Iovec { buf: data.as_ptr(), len: data.len() as u32 };
+        let mut n = 0;
+        ok(unsafe { raw::fd_write(fd, &iov, 1, &mut n) })?;
+        Ok(n)
+    }
+    pub fn read(fd: u32, len: usize) -> R<Vec<u8>> {
+        let mut buf = vec![0u8; len];
+        let iov = super::Iovec { buf: buf.as_mut_ptr(), len: len as u32 };
+        let mut n = 0;
+        ok(unsafe { raw::fd_read(fd, &iov, 1, &mut n) })?;
+        buf.truncate(n as usize);
+        Ok(buf)
+    }
+    pub fn pwrite(fd: u32, data: &[u8], off: u64) -> R<u32> {
+        let iov = super::Iovec { buf: data.as_ptr(), len: data.len() as u32 };
+        let mut n = 0;
+        ok(unsafe { raw::fd_pwrite(fd, &iov, 1, off, &mut n) })?;
+        Ok(n)
+    }
+    pub fn pread(fd: u32, len: usize, off: u64) -> R<Vec<u8>> {
+        let mut buf = vec![0u8; len];
+        let iov = super::Iovec { buf: buf.as_mut_ptr(), len: len as u32 };
+        let mut n = 0;
+        ok(unsafe { raw::fd_pread(fd, &iov, 1, off, &mut n) })?;
+        buf.truncate(n as usize);
+        Ok(buf)
+    }
+    pub fn readdir_raw(fd: u32, buf: &mut [u8], cookie: u64) -> R<usize> {
+        let mut n = 0;
+        ok(unsafe { raw::fd_readdir(fd, buf.as_mut_ptr(), buf.len() as u32, cookie, &mut n) })?;
+        Ok(n as usize)
+    }
+
+    /// One decoded dirent.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Dirent {
+        pub next: u64,
+        pub ino: u64,
+        pub filetype: u8,
+        pub name: String,
+    }
+
+    /// Decodes the complete entries in `buf[..used]`.
+    pub fn parse_dirents(buf: &[u8]) -> Vec<Dirent> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at + 24 <= buf.len() {
+            let namlen = u32::from_le_bytes(buf[at + 16..at + 20].try_into().unwrap()) as usize;
+            if at + 24 + namlen > buf.len() {
+                break;
+            }
+            out.push(Dirent {
+                next: u64_at(buf, at),
+                ino: u64_at(buf, at + 8),
+                filetype: buf[at + 20],
+                name: String::from_utf8_lossy(&buf[at + 24..at + 24 + namlen]).into_owned(),
+            });
+            at += 24 + namlen;
+        }
+        out
+    }
+
+    /// Every entry of a directory, read with a buffer of `bufsize` bytes
+    /// (re-reading from the last whole entry's cookie, as wasi-libc does).
+    pub fn readdir_all(fd: u32, bufsize: usize) -> R<Vec<Dirent>> {
+        let mut all = Vec::new();
+        let mut cookie = 0;
+        let mut buf = vec![0u8; bufsize];
+        loop {
+            let used = readdir_raw(fd, &mut buf, cookie)?;
+            let entries = parse_dirents(&buf[..used]);
+            if entries.is_empty() && used == bufsize {
+                return Err(u16::MAX); // buffer too small for one entry
+            }
+            if let Some(last) = entries.last() {
+                cookie = last.next;
+            }
+            all.extend(entries);
+            if used < bufsize {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// Opens a directory with every right, handing every right down.
+    pub fn open_dir(dir: u32, path: &str) -> R<u32> {
+        use super::rights::{DIR_ALL, FILE_ALL};
+        open_with(dir, LOOKUP_FOLLOW, path, O_DIRECTORY, DIR_ALL, DIR_ALL | FILE_ALL, 0)
+    }
+
+    /// Opens a file with every file right.
+    pub fn open_file(dir: u32, path: &str, oflags: u32, fdflags: u32) -> R<u32> {
+        open_with(dir, LOOKUP_FOLLOW, path, oflags, super::rights::FILE_ALL, 0, fdflags)
+    }
+
+    /// The whole contents of a file.
+    pub fn contents(dir: u32, path: &str) -> R<Vec<u8>> {
+        let fd = open_with(dir, LOOKUP_FOLLOW, path, 0, super::rights::FD_READ, 0, 0)?;
+        let data = super::read_to_end(fd);
+        close(fd)?;
+        data
+    }
+
+    /// Creates `path` with `contents`.
+    pub fn create_file(dir: u32, path: &str, contents: &[u8]) {
+        let fd = open_with(dir, 0, path, O_CREAT | O_TRUNC, super::rights::FILE_ALL, 0, 0).expect(path);
+        super::write_all(fd, contents).unwrap();
+        close(fd).unwrap();
+    }
+}
+
+/// Checks a `Result` against an expected errno (or success), naming the step.
+#[macro_export]
+macro_rules! expect_errno {
+    ($what:expr, $result:expr, $errno:expr) => {
+        $crate::check($what, $result.err(), Some($errno))
+    };
 }

@@ -1,0 +1,112 @@
+//! The fd_* calls on files, directories and streams: success and errors.
+use wasi_run_guests::errno::*;
+use wasi_run_guests::fs::*;
+use wasi_run_guests::rights::*;
+use wasi_run_guests::{check, ensure, expect_errno, preopen, raw};
+
+const SET: u32 = 0;
+const CUR: u32 = 1;
+const END: u32 = 2;
+
+fn main() {
+    let d = preopen("scratch");
+    let f = open_file(d, "f", O_CREAT, 0).unwrap();
+
+    // read, write, seek, tell
+    check("write", write(f, b"0123456789").unwrap(), 10);
+    check("tell", tell(f).unwrap(), 10);
+    check("seek cur", seek(f, -3, CUR).unwrap(), 7);
+    check("seek end", seek(f, 0, END).unwrap(), 10);
+    check("seek set", seek(f, 2, SET).unwrap(), 2);
+    check("read", read(f, 3).unwrap(), b"234".to_vec());
+    expect_errno!("seek before 0", seek(f, -1, SET), INVAL);
+    expect_errno!("seek cur before 0", seek(f, -100, CUR), INVAL);
+    check("seek past end", seek(f, 100, SET).unwrap(), 100);
+    check("read at end", read(f, 4).unwrap(), Vec::<u8>::new());
+    seek(f, 0, SET).unwrap();
+
+    // pread / pwrite leave the offset alone
+    check("pwrite", pwrite(f, b"AB", 20).unwrap(), 2);
+    check("offset unchanged", tell(f).unwrap(), 0);
+    check("size grew", fstat(f).unwrap().size, 22);
+    check("pread", pread(f, 2, 20).unwrap(), b"AB".to_vec());
+    check("pread hole", pread(f, 2, 12).unwrap(), vec![0, 0]);
+    check("pread past end", pread(f, 2, 1000).unwrap(), Vec::<u8>::new());
+
+    // fd_filestat_get agrees with path_filestat_get
+    let st = fstat(f).unwrap();
+    check("filetype", st.filetype, FT_REGULAR);
+    check("nlink", st.nlink, 1);
+    check("same inode", st.ino, stat(d, 0, "f").unwrap().ino);
+    check("same device", st.dev, stat(d, 0, "f").unwrap().dev);
+
+    // fd_filestat_set_size
+    fset_size(f, 5).unwrap();
+    check("shrunk", fstat(f).unwrap().size, 5);
+    fset_size(f, 64).unwrap();
+    check("grew", fstat(f).unwrap().size, 64);
+    check("zero filled", pread(f, 4, 60).unwrap(), vec![0; 4]);
+
+    // fd_filestat_set_times, with fstflags validated
+    let t = 1_000_000_000_123_456_789u64;
+    fset_times(f, t, t + 1, 1 | 4).unwrap();
+    let st = fstat(f).unwrap();
+    check("atim set", st.atim, t);
+    check("mtim set", st.mtim, t + 1);
+    fset_times(f, 0, 7, 4).unwrap();
+    check("atim omitted", fstat(f).unwrap().atim, t);
+    check("mtim only", fstat(f).unwrap().mtim, 7);
+    fset_times(f, 0, 0, 8).unwrap();
+    ensure("mtim now", fstat(f).unwrap().mtim > 1_600_000_000_000_000_000);
+    check("atim untouched by MTIM_NOW", fstat(f).unwrap().atim, t);
+    expect_errno!("atim and atim_now", fset_times(f, 1, 1, 1 | 2), INVAL);
+    expect_errno!("mtim and mtim_now", fset_times(f, 1, 1, 4 | 8), INVAL);
+    fset_times(f, 0, 0, 0).unwrap();
+
+    // fd_advise, fd_allocate, fd_sync, fd_datasync
+    for advice in 0..6 {
+        check("advise", unsafe { raw::fd_advise(f, 0, 64, advice) }, SUCCESS);
+    }
+    check("allocate", unsafe { raw::fd_allocate(f, 0, 4096) }, SUCCESS);
+    check("allocated size", fstat(f).unwrap().size, 4096);
+    check("allocate inside keeps size", unsafe { raw::fd_allocate(f, 10, 10) }, SUCCESS);
+    check("size kept", fstat(f).unwrap().size, 4096);
+    check("allocate zero", unsafe { raw::fd_allocate(f, 0, 0) }, INVAL);
+    check("sync", unsafe { raw::fd_sync(f) }, SUCCESS);
+    check("datasync", unsafe { raw::fd_datasync(f) }, SUCCESS);
+
+    // fd_fdstat_set_rights only drops rights
+    let before = fdstat(f).unwrap().base;
+    set_rights(f, before & !FD_WRITE, 0).unwrap();
+    check("dropped", fdstat(f).unwrap().base, before & !FD_WRITE);
+    expect_errno!("write after drop", write(f, b"x"), NOTCAPABLE);
+    expect_errno!("cannot add back", set_rights(f, before, 0), NOTCAPABLE);
+    expect_errno!("cannot add inheriting", set_rights(f, 0, FD_READ), NOTCAPABLE);
+    set_rights(f, FD_READ, 0).unwrap();
+    expect_errno!("seek after drop", seek(f, 0, SET), NOTCAPABLE);
+    expect_errno!("allocate after drop", (|| -> R<()> { match unsafe { raw::fd_allocate(f, 0, 1) } { 0 => Ok(()), e => Err(e) } })(), NOTCAPABLE);
+    close(f).unwrap();
+    expect_errno!("close twice", close(f), BADF);
+    expect_errno!("read closed", read(f, 1), BADF);
+
+    // File operations on a directory
+    let sub = open_dir(d, ".").unwrap();
+    expect_errno!("read dir", read(sub, 1), ISDIR);
+    expect_errno!("write dir", write(sub, b"x"), ISDIR);
+    expect_errno!("seek dir", seek(sub, 0, SET), ISDIR);
+    expect_errno!("tell dir", tell(sub), ISDIR);
+    expect_errno!("pread dir", pread(sub, 1, 0), ISDIR);
+    expect_errno!("set_size dir", fset_size(sub, 0), ISDIR);
+    check("sync dir", unsafe { raw::fd_sync(sub) }, SUCCESS);
+    check("dir filestat", fstat(sub).unwrap().filetype, FT_DIRECTORY);
+    fset_times(sub, 0, 5_000_000_000, 4).unwrap();
+    check("dir mtim", stat(d, 0, ".").unwrap().mtim, 5_000_000_000);
+    close(sub).unwrap();
+
+    // Streams: stdin is /dev/null here, stdout a pipe
+    expect_errno!("seek a pipe", seek(1, 0, CUR), SPIPE);
+    expect_errno!("tell a pipe", tell(1), SPIPE);
+    expect_errno!("pwrite a pipe", pwrite(1, b"x", 0), SPIPE);
+    check("stdout filetype is not a file", fdstat(1).unwrap().filetype == FT_REGULAR, false);
+    println!("fs_fd ok");
+}
