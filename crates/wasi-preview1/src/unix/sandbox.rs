@@ -170,6 +170,11 @@ fn open_manual(root: BorrowedFd<'_>, path: &str, flags: OFlags, mode: Mode, foll
         let follow = follow || walk.trailing_slash;
         let mut f = flags | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         if walk.trailing_slash {
+            // As the kernel: creating under a name that ends in a slash is
+            // EISDIR (and O_CREAT | O_DIRECTORY is refused outright).
+            if flags.contains(OFlags::CREATE) {
+                return Err(Errno::ISDIR);
+            }
             f |= OFlags::DIRECTORY;
         }
         match rustix::fs::openat(walk.current(), name, f, mode) {
