@@ -12,6 +12,8 @@ mod path;
 mod poll;
 mod readdir;
 pub mod sandbox;
+#[cfg(test)]
+mod sandbox_tests;
 mod sock;
 mod stat;
 mod table;

@@ -103,6 +103,33 @@ fn go_binary() -> PathBuf {
     Path::new(&scripts).join("go")
 }
 
+/// Runs `cmd` to completion, killing it after `secs` seconds (a guest that
+/// hangs fails its test instead of hanging the suite).
+pub(crate) fn output_with_timeout(cmd: &mut Command, secs: u64) -> std::process::Output {
+    use std::process::Stdio;
+    let child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let pid = child.id();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watchdog = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+            while std::time::Instant::now() < deadline {
+                if done.load(std::sync::atomic::Ordering::Relaxed) {
+                    return false;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            true
+        })
+    };
+    let out = child.wait_with_output().unwrap();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(!watchdog.join().unwrap(), "timed out after {secs} s: {cmd:?}");
+    out
+}
+
 /// A fresh empty directory for one test.
 pub(crate) fn scratch(tag: &str) -> PathBuf {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

@@ -1,0 +1,347 @@
+//! The attack suite: a guest tries every way out of its preopen that we
+//! know of, under both path resolvers. Zero escapes: every attempt fails
+//! with the expected errno, the secret outside never reaches the guest,
+//! and nothing outside the preopen changes.
+//!
+//! Layout, in a fresh temporary directory:
+//!
+//! ```text
+//! outside/secret.txt        "SECRET-OUTSIDE"   (must never be read)
+//! outside/dir/
+//! jail/                     preopened as "jail"
+//!   inside.txt              "inside"
+//!   sub/deeper/
+//!   link_etc -> /etc, link_root -> /, link_abs -> <abs path of secret>
+//!   link_climb -> ../outside/secret.txt, sub/link_climb2 -> ../../outside
+//!   chain1 -> chain2 -> chain3 -> ../outside, ok1 -> ok2 -> inside.txt
+//!   loop1 <-> loop2, self_loop -> self_loop
+//!   mid -> sub, mid_out -> ../outside, proc_link -> /proc/self
+//!   dangling -> nonexistent, dangling_out -> ../outside/newfile
+//! ```
+
+mod common;
+
+use common::{output_with_timeout, rust_guests, scratch, wasi_run};
+use std::collections::BTreeMap;
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+const SECRET: &str = "SECRET-OUTSIDE";
+const NOENT: u16 = 44;
+const NOTCAPABLE: u16 = 76;
+const LOOP: u16 = 32;
+
+#[derive(Clone, Copy, Debug)]
+enum Want {
+    /// Must fail with this errno.
+    Err(u16),
+    /// Must fail, with any errno (the two resolvers may differ).
+    AnyErr,
+    /// Must succeed (an operation that stays inside the jail).
+    Ok,
+}
+
+struct Jail {
+    root: PathBuf,
+    jail: PathBuf,
+    outside: PathBuf,
+}
+
+fn build_jail(tag: &str) -> Jail {
+    let root = scratch(tag);
+    let (jail, outside) = (root.join("jail"), root.join("outside"));
+    std::fs::create_dir_all(outside.join("dir")).unwrap();
+    std::fs::write(outside.join("secret.txt"), SECRET).unwrap();
+    std::fs::create_dir_all(jail.join("sub/deeper")).unwrap();
+    std::fs::write(jail.join("inside.txt"), "inside").unwrap();
+    let links: &[(&str, &str)] = &[
+        ("link_etc", "/etc"),
+        ("link_root", "/"),
+        ("link_climb", "../outside/secret.txt"),
+        ("sub/link_climb2", "../../outside"),
+        ("chain1", "chain2"),
+        ("chain2", "chain3"),
+        ("chain3", "../outside"),
+        ("ok1", "ok2"),
+        ("ok2", "inside.txt"),
+        ("loop1", "loop2"),
+        ("loop2", "loop1"),
+        ("self_loop", "self_loop"),
+        ("mid", "sub"),
+        ("mid_out", "../outside"),
+        ("proc_link", "/proc/self"),
+        ("dangling", "nonexistent"),
+        ("dangling_out", "../outside/newfile"),
+    ];
+    for (link, target) in links {
+        symlink(target, jail.join(link)).unwrap();
+    }
+    symlink(outside.join("secret.txt"), jail.join("link_abs")).unwrap();
+    Jail { root, jail, outside }
+}
+
+/// Everything under `dir`: path → (kind, contents or link target, mtime).
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (String, Vec<u8>, i64)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let md = std::fs::symlink_metadata(&p).unwrap();
+            let mtime = std::os::unix::fs::MetadataExt::mtime_nsec(&md)
+                + std::os::unix::fs::MetadataExt::mtime(&md) * 1_000_000_000;
+            let (kind, data) = if md.is_symlink() {
+                ("link", std::fs::read_link(&p).unwrap().into_os_string().into_encoded_bytes())
+            } else if md.is_dir() {
+                stack.push(p.clone());
+                ("dir", Vec::new())
+            } else {
+                ("file", std::fs::read(&p).unwrap())
+            };
+            out.insert(p, (kind.to_string(), data, mtime));
+        }
+    }
+    out
+}
+
+/// Runs the escape guest with `ops` on preopen `name` (host `dir`) and
+/// returns one result line per op.
+fn run_ops(dir: &Path, name: &str, manual: bool, ops: &[String]) -> Vec<String> {
+    let wasm = rust_guests().unwrap().join("escape.wasm");
+    let mut cmd = wasi_run();
+    if manual {
+        cmd.args(["--path-resolution", "manual"]);
+    }
+    cmd.arg("--dir").arg(format!("{}::{name}", dir.display())).arg(wasm).arg(name).args(ops);
+    let out = output_with_timeout(&mut cmd, 120);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "guest failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(!stdout.contains(SECRET), "THE SECRET ESCAPED:\n{stdout}");
+    let lines: Vec<String> = stdout.lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), ops.len(), "{stdout}");
+    lines
+}
+
+fn check(lines: &[String], cases: &[(String, Want)], label: &str) {
+    let mut problems = Vec::new();
+    for (line, (op, want)) in lines.iter().zip(cases) {
+        let got = line.strip_prefix(&format!("{op} -> ")).unwrap_or_else(|| panic!("{line}"));
+        let fine = match want {
+            Want::Ok => got.starts_with("ok"),
+            Want::AnyErr => got.starts_with("err"),
+            Want::Err(e) => got == format!("err {e}"),
+        };
+        if !fine {
+            problems.push(format!("{op}: got `{got}`, want {want:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{label}:\n{}", problems.join("\n"));
+}
+
+fn attacks() -> Vec<(String, Want)> {
+    use Want::*;
+    let esc = Err(NOTCAPABLE);
+    let mut cases: Vec<(&str, Want)> = vec![
+        // `..` chains
+        ("open:..", esc),
+        ("open:../outside/secret.txt", esc),
+        ("open:sub/../../outside/secret.txt", esc),
+        ("open:sub/deeper/../../../outside/secret.txt", esc),
+        ("open:./sub/./../.././outside/secret.txt", esc),
+        ("stat:../outside", esc),
+        ("readdir:..", esc),
+        ("open:sub/../inside.txt", Ok),
+        // absolute paths
+        ("open:/etc/passwd", esc),
+        ("open:/", esc),
+        ("stat:/etc", esc),
+        ("mkdir:/tmp/x", esc),
+        // symlinks to /etc and /, absolute to the secret
+        ("open:link_etc/passwd", esc),
+        ("readdir:link_etc", esc),
+        ("readdir:link_root", esc),
+        ("open:link_root/etc/passwd", esc),
+        ("open:link_abs", esc),
+        ("stat:link_abs", esc),
+        // a relative symlink that climbs out, last and middle component
+        ("open:link_climb", esc),
+        ("stat:link_climb", esc),
+        ("open:sub/link_climb2/secret.txt", esc),
+        ("readdir:sub/link_climb2", esc),
+        ("open:mid_out/secret.txt", esc),
+        ("readdir:mid_out", esc),
+        ("open:mid/deeper/../../inside.txt", Ok),
+        // chains and loops
+        ("open:chain1/secret.txt", esc),
+        ("readdir:chain1", esc),
+        ("open:ok1", Ok),
+        ("open:loop1", Err(LOOP)),
+        ("open:loop1/x", Err(LOOP)),
+        ("open:self_loop", Err(LOOP)),
+        ("stat:loop2", Err(LOOP)),
+        // dangling symlinks: one inside (creating through it is allowed), one out
+        ("open:dangling", Err(NOENT)),
+        ("create:dangling_out", esc),
+        ("create:dangling", Ok),
+        // /proc through an absolute link
+        ("open:proc_link/status", esc),
+        ("open:proc_link/root/etc/passwd", esc),
+        // tree changes through links that leave
+        ("mkdir:mid_out/newdir", esc),
+        ("mkdir:link_etc/x", esc),
+        ("create:mid_out/newfile", esc),
+        ("create:sub/link_climb2/newfile", esc),
+        ("unlink:mid_out/secret.txt", esc),
+        ("rmdir:mid_out/dir", esc),
+        ("symlink:inside.txt:mid_out/planted", esc),
+        ("symlink:/etc/passwd:planted_abs", esc),
+        ("times:link_climb", esc),
+        ("times:mid_out/secret.txt", esc),
+        // path_rename and path_link with the other end outside
+        ("rename:inside.txt:../outside/stolen", esc),
+        ("rename:inside.txt:mid_out/stolen", esc),
+        ("rename:mid_out/secret.txt:stolen", esc),
+        ("rename:link_climb:../outside/moved", esc),
+        ("link:mid_out/secret.txt:hard_secret", esc),
+        ("link:inside.txt:mid_out/hard_inside", esc),
+        ("linkf:link_climb:hard_followed", esc),
+        ("linkf:link_abs:hard_followed", esc),
+        // things that act on the link itself stay inside: allowed
+        ("lstat:link_climb", Ok),
+        ("readlink:link_climb", Ok),
+        ("ltimes:link_climb", Ok),
+        ("link:link_climb:hard_to_link", Ok),
+        ("open:hard_to_link", esc),
+        ("rename:link_abs:renamed_abs", Ok),
+        ("open:renamed_abs", esc),
+        ("unlink:mid_out", Ok),
+        ("open:mid_out/secret.txt", Err(NOENT)),
+    ];
+    if !Path::new("/proc/self").exists() {
+        cases.retain(|(op, _)| !op.contains("proc"));
+    }
+    cases.into_iter().map(|(op, w)| (op.to_string(), w)).collect()
+}
+
+fn attack_suite(manual: bool) {
+    let j = build_jail(if manual { "attack-manual" } else { "attack" });
+    let before = snapshot(&j.outside);
+    let cases = attacks();
+    let ops: Vec<String> = cases.iter().map(|(op, _)| op.clone()).collect();
+    let lines = run_ops(&j.jail, "jail", manual, &ops);
+    check(&lines, &cases, if manual { "manual resolver" } else { "openat2 resolver" });
+    assert_eq!(snapshot(&j.outside), before, "something outside the jail changed");
+    // The allowed creation through the inside dangling link made its target.
+    assert_eq!(std::fs::read_to_string(j.jail.join("nonexistent")).unwrap(), "pwned");
+    let _ = std::fs::remove_dir_all(&j.root);
+}
+
+#[test]
+fn attacks_with_openat2() {
+    attack_suite(false);
+}
+
+#[test]
+fn attacks_with_manual_resolution() {
+    attack_suite(true);
+}
+
+/// With `/proc` itself preopened, its magic links (`/proc/self/fd/N`,
+/// `/proc/self/root`, `/proc/self/cwd`, `/proc/self/exe`) are refused.
+fn magic_links(manual: bool) {
+    if !Path::new("/proc/self/root").exists() {
+        return;
+    }
+    let mut ops: Vec<String> =
+        ["self/root/etc/passwd", "self/root", "self/cwd", "self/exe", "thread-self/root/etc/hostname"]
+            .iter()
+            .map(|p| format!("open:{p}"))
+            .collect();
+    for n in 0..8 {
+        // stat, not open: fd 1 is the read end of our own stdout pipe, and
+        // reading it through an escaped magic link would block.
+        ops.push(format!("stat:self/fd/{n}"));
+        ops.push(format!("readdir:self/fd/{n}"));
+        ops.push(format!("open:self/fd/{n}/../etc/passwd"));
+    }
+    ops.push("readdir:self/root".into());
+    let cases: Vec<(String, Want)> = ops.iter().map(|o| (o.clone(), Want::AnyErr)).collect();
+    let lines = run_ops(Path::new("/proc"), "proc", manual, &ops);
+    check(&lines, &cases, "magic links");
+    // Ordinary files of /proc are still readable: the preopen works.
+    let lines = run_ops(Path::new("/proc"), "proc", manual, &["open:self/stat".to_string()]);
+    assert!(lines[0].contains("-> ok"), "{lines:?}");
+}
+
+#[test]
+fn proc_magic_links_with_openat2() {
+    magic_links(false);
+}
+
+#[test]
+fn proc_magic_links_with_manual_resolution() {
+    magic_links(true);
+}
+
+/// Another thread keeps swapping a directory inside the jail for a symlink
+/// to outside (an atomic exchange) while the guest opens a file through it,
+/// and creates directories through it, thousands of times.
+fn race(manual: bool) {
+    let j = build_jail(if manual { "race-manual" } else { "race" });
+    std::fs::write(j.outside.join("target"), SECRET).unwrap();
+    std::fs::create_dir(j.jail.join("race")).unwrap();
+    std::fs::write(j.jail.join("race/target"), "inside-race").unwrap();
+    symlink(&j.outside, j.jail.join("race_alt")).unwrap();
+    let before = snapshot(&j.outside);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    // Stops the swapper even if an assertion below fails.
+    struct Stop(Arc<AtomicBool>);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    let _stop_on_exit = Stop(stop.clone());
+    let swapper = {
+        let (stop, jail) = (stop.clone(), j.jail.clone());
+        std::thread::spawn(move || {
+            let dir = rustix::fs::open(&jail, rustix::fs::OFlags::DIRECTORY, rustix::fs::Mode::empty()).unwrap();
+            let mut swaps = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                rustix::fs::renameat_with(&dir, "race", &dir, "race_alt", rustix::fs::RenameFlags::EXCHANGE).unwrap();
+                swaps += 1;
+            }
+            swaps
+        })
+    };
+    let lines = run_ops(&j.jail, "jail", manual, &["race:race/target:5000".to_string()]);
+    stop.store(true, Ordering::Relaxed);
+    let swaps = swapper.join().unwrap();
+    assert!(lines[0].contains("other=0"), "{lines:?}");
+    // Both outcomes must have happened, or the race was not a race.
+    let counts: BTreeMap<&str, u64> = lines[0]
+        .rsplit("ok ")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|kv| kv.split_once('=').unwrap())
+        .map(|(k, v)| (k, v.parse().unwrap()))
+        .collect();
+    assert_eq!(counts["inside"] + counts["errors"], 5000, "{lines:?}");
+    assert!(counts["inside"] > 0 && counts["errors"] > 0, "no interleaving seen ({swaps} swaps): {lines:?}");
+    assert_eq!(snapshot(&j.outside), before, "something outside the jail changed");
+    let _ = std::fs::remove_dir_all(&j.root);
+}
+
+#[test]
+fn swap_race_with_openat2() {
+    race(false);
+}
+
+#[test]
+fn swap_race_with_manual_resolution() {
+    race(true);
+}
