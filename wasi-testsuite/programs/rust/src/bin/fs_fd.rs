@@ -82,6 +82,9 @@ fn main() {
     expect_errno!("write after drop", write(f, b"x"), NOTCAPABLE);
     expect_errno!("cannot add back", set_rights(f, before, 0), NOTCAPABLE);
     expect_errno!("cannot add inheriting", set_rights(f, 0, FD_READ), NOTCAPABLE);
+    set_rights(f, FD_READ | FD_SEEK, 0).unwrap();
+    expect_errno!("truncate without the right", fset_size(f, 0), NOTCAPABLE);
+    check("size unchanged", stat(d, 0, "f").unwrap().size, 4096);
     set_rights(f, FD_READ, 0).unwrap();
     expect_errno!("seek after drop", seek(f, 0, SET), NOTCAPABLE);
     expect_errno!("allocate after drop", (|| -> R<()> { match unsafe { raw::fd_allocate(f, 0, 1) } { 0 => Ok(()), e => Err(e) } })(), NOTCAPABLE);
