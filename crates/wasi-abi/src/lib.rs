@@ -27,7 +27,9 @@ mod iovec;
 mod memory;
 mod strings;
 mod structs;
+#[macro_use]
 mod types;
+pub mod wasmedge;
 
 pub use dirent::{DirentWriter, dirent_size};
 pub use errno::Errno;

@@ -20,5 +20,5 @@ mod system;
 #[cfg(unix)]
 pub mod unix;
 
-pub use system::{Raised, Result, System};
+pub use system::{AddrInfo, AddrInfoHints, Raised, Result, System};
 pub use wasi_abi as abi;

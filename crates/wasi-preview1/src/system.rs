@@ -6,6 +6,8 @@
 //! is required: a wrapper forwards each one explicitly.
 
 use std::io::{IoSlice, IoSliceMut};
+use std::net::SocketAddr;
+use wasi_abi::wasmedge::{AddressFamily, AiFlags, Protocol, SockOpt, SockOptLevel, SockType};
 use wasi_abi::{
     Advice, Clockid, Dircookie, Errno, Event, Exitcode, Fd, Fdflags, Fdstat, Filedelta, Filesize, Filestat, Fstflags,
     Lookupflags, Oflags, Prestat, Riflags, Rights, Roflags, Sdflags, Siflags, Signal, Size, StringList, Subscription,
@@ -22,6 +24,32 @@ pub enum Raised {
     Continue,
     /// The signal's action terminates the guest, with this exit status.
     Terminate(Exitcode),
+}
+
+/// `sock_getaddrinfo` hints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AddrInfoHints {
+    /// `AI_*` flags.
+    pub flags: AiFlags,
+    /// The wanted family (`Unspec` for any).
+    pub family: AddressFamily,
+    /// The wanted socket type (`Any` for any).
+    pub socktype: SockType,
+    /// The wanted protocol (`Ip` for any).
+    pub protocol: Protocol,
+}
+
+/// One `sock_getaddrinfo` result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddrInfo {
+    /// The socket type it is for.
+    pub socktype: SockType,
+    /// The protocol it is for.
+    pub protocol: Protocol,
+    /// The address and port.
+    pub addr: SocketAddr,
+    /// The canonical name, when `AI_CANONNAME` asked for it.
+    pub canonname: Option<String>,
 }
 
 /// Every `wasi_snapshot_preview1` function, in Rust types.
@@ -168,4 +196,34 @@ pub trait System {
     fn sock_send(&mut self, fd: Fd, bufs: &[IoSlice<'_>], flags: Siflags) -> Result<Size>;
     /// `sock_shutdown`: shut down socket send and receive channels.
     fn sock_shutdown(&mut self, fd: Fd, how: Sdflags) -> Result<()>;
+
+    // The WasmEdge sockets extension (both its versions map onto these).
+
+    /// `sock_open`: create a socket; needs the embedder's network grant.
+    fn sock_open(&mut self, family: AddressFamily, socktype: SockType) -> Result<Fd>;
+    /// `sock_bind`: bind a socket to an address the grant allows.
+    fn sock_bind(&mut self, fd: Fd, addr: SocketAddr) -> Result<()>;
+    /// `sock_connect`: connect a socket to an address the grant allows.
+    fn sock_connect(&mut self, fd: Fd, addr: SocketAddr) -> Result<()>;
+    /// `sock_listen`: listen for connections.
+    fn sock_listen(&mut self, fd: Fd, backlog: u32) -> Result<()>;
+    /// `sock_recv_from`: receive a message and where it came from.
+    fn sock_recv_from(
+        &mut self,
+        fd: Fd,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: Riflags,
+    ) -> Result<(Size, Roflags, Option<SocketAddr>)>;
+    /// `sock_send_to`: send a message to an address the grant allows.
+    fn sock_send_to(&mut self, fd: Fd, bufs: &[IoSlice<'_>], addr: SocketAddr, flags: Siflags) -> Result<Size>;
+    /// `sock_getsockopt` for an integer option.
+    fn sock_getsockopt(&mut self, fd: Fd, level: SockOptLevel, name: SockOpt) -> Result<i32>;
+    /// `sock_setsockopt` for an integer option.
+    fn sock_setsockopt(&mut self, fd: Fd, level: SockOptLevel, name: SockOpt, value: i32) -> Result<()>;
+    /// `sock_getlocaladdr`: the address a socket is bound to.
+    fn sock_getlocaladdr(&mut self, fd: Fd) -> Result<SocketAddr>;
+    /// `sock_getpeeraddr`: the address a socket is connected to.
+    fn sock_getpeeraddr(&mut self, fd: Fd) -> Result<SocketAddr>;
+    /// `sock_getaddrinfo`: resolve a host name and service; needs the grant.
+    fn sock_getaddrinfo(&mut self, node: &str, service: &str, hints: &AddrInfoHints) -> Result<Vec<AddrInfo>>;
 }

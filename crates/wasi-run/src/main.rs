@@ -12,7 +12,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use wasi_preview1::unix::{UnixSystem, sandbox::Resolver};
+use wasi_preview1::unix::{UnixSystem, net::NetPolicy, sandbox::Resolver};
 use wasi_wasmi::{Exit, engine_config, run_command};
 use wasmi::{Engine, Module};
 
@@ -42,6 +42,25 @@ struct Cli {
     /// overrides single variables).
     #[arg(long = "env-inherit")]
     env_inherit: bool,
+
+    /// Preopen a TCP socket listening on ADDR (`[tcp://|tcp4://|tcp6://]HOST:PORT`;
+    /// port 0 picks a free one). Repeatable; sockets are numbered after
+    /// every preopened directory, listeners first, in the order given. Like
+    /// wasmtime's, preopened sockets start non-blocking.
+    #[arg(long = "listen", visible_alias = "tcplisten", value_name = "ADDR")]
+    listens: Vec<String>,
+
+    /// Preopen a TCP socket connected to ADDR (`[tcp://|tcp4://|tcp6://]HOST:PORT`).
+    /// Repeatable; numbered after the listeners, in the order given.
+    #[arg(long = "dial", value_name = "ADDR")]
+    dials: Vec<String>,
+
+    /// Let the guest open sockets itself (the WasmEdge sockets extension) and
+    /// resolve names. Alone, any address is allowed; `--allow-net=RULES` allows
+    /// only the comma-separated RULES: `*`, `localhost`, `IP`, `IP/PREFIX`,
+    /// `[IPV6/PREFIX]`, each optionally with `:PORT` or `:LOW-HIGH`.
+    #[arg(long = "allow-net", value_name = "RULES", num_args = 0..=1, require_equals = true, default_missing_value = "*")]
+    allow_net: Option<String>,
 
     /// How guest paths are resolved beneath preopens: `auto` (openat2
     /// where the kernel has it) or `manual` (one component at a time).
@@ -80,6 +99,28 @@ fn main() -> ExitCode {
 /// A duplicate of one of this process's stdio fds, if it is open.
 fn dup_stdio(fd: std::os::fd::BorrowedFd<'_>) -> Option<OwnedFd> {
     rustix::io::fcntl_dupfd_cloexec(fd, 3).ok()
+}
+
+/// Resolves `[tcp://|tcp4://|tcp6://]HOST:PORT` for `flag`.
+fn socket_addrs(flag: &str, spec: &str) -> Result<Vec<std::net::SocketAddr>, Failure> {
+    use std::net::ToSocketAddrs;
+    let bad = |why: &str| Failure(USAGE_STATUS, format!("{flag} {spec:?}: {why}"));
+    let (family, rest) = match spec.split_once("://") {
+        Some(("tcp", rest)) => (None, rest),
+        Some(("tcp4", rest)) => (Some(true), rest),
+        Some(("tcp6", rest)) => (Some(false), rest),
+        Some((scheme, _)) => return Err(bad(&format!("unsupported scheme {scheme:?} (tcp, tcp4 or tcp6)"))),
+        None => (None, spec),
+    };
+    let addrs: Vec<_> = rest
+        .to_socket_addrs()
+        .map_err(|e| bad(&e.to_string()))?
+        .filter(|a| family.is_none_or(|v4| a.is_ipv4() == v4))
+        .collect();
+    if addrs.is_empty() {
+        return Err(bad("no address of that family"));
+    }
+    Ok(addrs)
 }
 
 /// Splits `HOST[::GUEST][::ro]`.
@@ -136,6 +177,24 @@ fn build_system(cli: &Cli) -> Result<UnixSystem, Failure> {
         let fd = rustix::fs::open(host, flags, rustix::fs::Mode::empty())
             .map_err(|e| Failure(USAGE_STATUS, format!("--dir {host:?}: {}", std::io::Error::from(e))))?;
         b = if readonly { b.preopen_dir_readonly(fd, guest) } else { b.preopen_dir(fd, guest) };
+    }
+    for spec in &cli.listens {
+        let addrs = socket_addrs("--listen", spec)?;
+        let listener = std::net::TcpListener::bind(&addrs[..])
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .map_err(|e| Failure(USAGE_STATUS, format!("--listen {spec:?}: {e}")))?;
+        b = b.preopen_socket(OwnedFd::from(listener));
+    }
+    for spec in &cli.dials {
+        let addrs = socket_addrs("--dial", spec)?;
+        let stream = std::net::TcpStream::connect(&addrs[..])
+            .and_then(|s| s.set_nonblocking(true).map(|()| s))
+            .map_err(|e| Failure(USAGE_STATUS, format!("--dial {spec:?}: {e}")))?;
+        b = b.preopen_socket(OwnedFd::from(stream));
+    }
+    if let Some(rules) = &cli.allow_net {
+        let policy = NetPolicy::parse(rules).map_err(|e| Failure(USAGE_STATUS, format!("--allow-net: {e}")))?;
+        b = b.network(policy);
     }
     b = b.resolver(match cli.path_resolution {
         ResolutionArg::Auto => Resolver::Auto,

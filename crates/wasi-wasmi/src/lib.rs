@@ -18,10 +18,12 @@ pub mod signatures;
 
 mod preview1;
 mod run;
+mod wasmedge;
 
 pub use preview1::POLL_INLINE;
 pub use run::{Exit, Finished, MAX_RECURSION_DEPTH, MAX_STACK_BYTES, RunError, engine_config, run_command};
 pub use signatures::{SIGNATURES, Signature, WasmType};
+pub use wasmedge::add_wasmedge_sockets;
 
 use wasi_abi::{Errno, GuestMemory};
 use wasi_preview1::System;

@@ -24,7 +24,7 @@ type R = Result<(), Fail>;
 
 /// Runs `f` with the host slices of a gather list.
 #[inline]
-fn with_bufs<T>(mem: &GuestMemory<'_>, list: &IovecList, f: impl FnOnce(&[IoSlice<'_>]) -> T) -> T {
+pub(crate) fn with_bufs<T>(mem: &GuestMemory<'_>, list: &IovecList, f: impl FnOnce(&[IoSlice<'_>]) -> T) -> T {
     let mut bufs = [IoSlice::new(&[]); MAX_IOVS];
     let mut n = 0;
     for (slot, s) in bufs.iter_mut().zip(list.shared(mem.bytes())) {
@@ -36,7 +36,11 @@ fn with_bufs<T>(mem: &GuestMemory<'_>, list: &IovecList, f: impl FnOnce(&[IoSlic
 
 /// Runs `f` with the host slices of a scatter list (its longest disjoint prefix).
 #[inline]
-fn with_bufs_mut<T>(mem: &mut GuestMemory<'_>, list: &IovecList, f: impl FnOnce(&mut [IoSliceMut<'_>]) -> T) -> T {
+pub(crate) fn with_bufs_mut<T>(
+    mem: &mut GuestMemory<'_>,
+    list: &IovecList,
+    f: impl FnOnce(&mut [IoSliceMut<'_>]) -> T,
+) -> T {
     let mut slots: [&mut [u8]; MAX_IOVS] = std::array::from_fn(|_| &mut [][..]);
     let n = list.carve(mem.bytes_mut(), &mut slots);
     let mut bufs: [IoSliceMut<'_>; MAX_IOVS] = std::array::from_fn(|i| IoSliceMut::new(std::mem::take(&mut slots[i])));

@@ -1,6 +1,6 @@
 //! Running a preview1 command: instantiate, call `_start`, collect the exit.
 
-use crate::{WasiCtx, add_to_linker};
+use crate::{WasiCtx, add_to_linker, add_wasmedge_sockets};
 use std::fmt;
 use wasi_preview1::System;
 use wasmi::{CompilationMode, Config, Engine, Linker, Module, Store};
@@ -74,6 +74,7 @@ pub fn run_command<S: System + 'static>(engine: &Engine, module: &Module, system
     let mut store = Store::new(engine, WasiCtx::new(system));
     let mut linker = Linker::<WasiCtx<S>>::new(engine);
     add_to_linker(&mut linker, |ctx| ctx).map_err(|e| RunError::Link(e.into()))?;
+    add_wasmedge_sockets(&mut linker, module, |ctx| ctx).map_err(|e| RunError::Link(e.into()))?;
     let instance = match linker.instantiate_and_start(&mut store, module) {
         Ok(i) => i,
         Err(e) if e.as_trap_code().is_some() || e.i32_exit_status().is_some() => {

@@ -8,6 +8,8 @@
 
 mod clock;
 pub mod errno;
+pub mod net;
+mod nonblock;
 mod path;
 mod poll;
 mod readdir;
@@ -15,18 +17,22 @@ pub mod sandbox;
 #[cfg(test)]
 mod sandbox_tests;
 mod sock;
+mod sockext;
 mod stat;
 mod table;
 
-use crate::system::{Raised, Result, System};
+use crate::system::{AddrInfo, AddrInfoHints, Raised, Result, System};
 use errno::HostResult;
+use net::NetPolicy;
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{FallocateFlags, SeekFrom};
 use sandbox::Resolver;
 use stat::{applicable_rights, classify, filestat};
 use std::fmt;
 use std::io::{IoSlice, IoSliceMut};
+use std::net::SocketAddr;
 use table::{Entry, FdTable, Kind};
+use wasi_abi::wasmedge::{AddressFamily, SockOpt, SockOptLevel, SockType};
 use wasi_abi::{
     Advice, Clockid, Dircookie, Errno, Event, Exitcode, Fd, Fdflags, Fdstat, Filedelta, Filesize, Filestat, Fstflags,
     Lookupflags, Oflags, Prestat, Riflags, Rights, Roflags, Sdflags, Siflags, Signal, SignalAction, Size, StringList,
@@ -68,6 +74,8 @@ pub enum BuildError {
     EmptyGuestName,
     /// A preopened fd is not a directory, or could not be examined.
     NotADirectory(String),
+    /// A preopened socket fd is not a socket.
+    NotASocket,
     /// A stdio fd could not be examined.
     Stdio(Fd, Errno),
 }
@@ -79,6 +87,7 @@ impl fmt::Display for BuildError {
             BuildError::BadEnv(name) => write!(f, "invalid environment variable {name:?}"),
             BuildError::EmptyGuestName => write!(f, "a preopened directory needs a non-empty guest name"),
             BuildError::NotADirectory(name) => write!(f, "preopen {name:?} is not a directory"),
+            BuildError::NotASocket => write!(f, "a preopened socket is not a socket"),
             BuildError::Stdio(fd, e) => write!(f, "stdio fd {fd}: {e}"),
         }
     }
@@ -101,6 +110,8 @@ pub struct UnixSystemBuilder {
     env: Vec<(Vec<u8>, Vec<u8>)>,
     stdio: [Option<OwnedFd>; 3],
     preopens: Vec<Preopen>,
+    sockets: Vec<OwnedFd>,
+    net: Option<NetPolicy>,
     resolver: Resolver,
     max_open: Option<usize>,
 }
@@ -167,6 +178,27 @@ impl UnixSystemBuilder {
         self
     }
 
+    /// Preopens the socket `fd` (listening or connected). Preopened sockets
+    /// are numbered after every preopened directory, in the order added,
+    /// so that wasi-libc's scan of preopens (which stops at the first fd
+    /// that is not a directory) still finds every directory. The system
+    /// owns the socket's file description from now on.
+    #[must_use]
+    pub fn preopen_socket(mut self, fd: OwnedFd) -> Self {
+        self.sockets.push(fd);
+        self
+    }
+
+    /// Grants the guest the network: it may open sockets itself
+    /// (`sock_open`), resolve names, and bind, connect and send to the
+    /// addresses `policy` allows. Without a grant those calls are
+    /// `ENOTCAPABLE`.
+    #[must_use]
+    pub fn network(mut self, policy: NetPolicy) -> Self {
+        self.net = Some(policy);
+        self
+    }
+
     /// Chooses the path resolver (the default uses `openat2` where it can).
     #[must_use]
     pub fn resolver(mut self, resolver: Resolver) -> Self {
@@ -215,6 +247,7 @@ impl UnixSystemBuilder {
             let (base, inheriting) = applicable_rights(kind);
             let mut entry = Entry::new(fd, kind, filetype, base, inheriting);
             entry.flags = host_fdflags(&entry);
+            entry.shared = true;
             slots.push(Some(entry));
         }
         for p in self.preopens {
@@ -232,9 +265,20 @@ impl UnixSystemBuilder {
                 _ => return Err(BuildError::NotADirectory(p.guest)),
             }
         }
+        for fd in self.sockets {
+            match classify(fd.as_fd()) {
+                Ok((Kind::Socket, filetype)) => {
+                    let (base, inheriting) = applicable_rights(Kind::Socket);
+                    let mut entry = Entry::new(fd, Kind::Socket, filetype, base, inheriting);
+                    entry.flags = host_fdflags(&entry);
+                    slots.push(Some(entry));
+                }
+                _ => return Err(BuildError::NotASocket),
+            }
+        }
         table.fill(slots);
         table.set_max_open(self.max_open);
-        Ok(UnixSystem { args, env, table, resolver: self.resolver, exit_code: None })
+        Ok(UnixSystem { args, env, table, resolver: self.resolver, net: self.net, exit_code: None })
     }
 }
 
@@ -258,6 +302,7 @@ pub struct UnixSystem {
     env: Packed,
     table: FdTable,
     resolver: Resolver,
+    net: Option<NetPolicy>,
     exit_code: Option<Exitcode>,
 }
 
@@ -396,6 +441,15 @@ impl System for UnixSystem {
         if e.readonly && flags.contains(Fdflags::APPEND) {
             return Err(Errno::ROFS);
         }
+        if e.shared {
+            // Never change a description other processes share: NONBLOCK
+            // is emulated, APPEND cannot be.
+            if (flags ^ e.flags).contains(Fdflags::APPEND) {
+                return Err(Errno::NOTSUP);
+            }
+            e.flags = flags;
+            return Ok(());
+        }
         let mut host_flags = rustix::fs::fcntl_getfl(host).wasi()?;
         host_flags.set(rustix::fs::OFlags::APPEND, flags.contains(Fdflags::APPEND));
         host_flags.set(rustix::fs::OFlags::NONBLOCK, flags.contains(Fdflags::NONBLOCK));
@@ -473,7 +527,11 @@ impl System for UnixSystem {
     }
 
     fn fd_read(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>]) -> Result<Size> {
-        let host = self.table.get(fd)?.not_dir()?.with(Rights::FD_READ)?;
+        let e = self.table.get(fd)?.not_dir()?;
+        let host = e.with(Rights::FD_READ)?;
+        if e.emulates_nonblock() {
+            return nonblock::read(e.kind, host, bufs).map(size);
+        }
         retry(|| rustix::io::readv(host, bufs)).map(size)
     }
 
@@ -523,6 +581,9 @@ impl System for UnixSystem {
         let host = e.with(Rights::FD_WRITE)?;
         if e.readonly {
             return Err(Errno::ROFS);
+        }
+        if e.emulates_nonblock() {
+            return nonblock::write(e.kind, host, bufs).map(size);
         }
         retry(|| rustix::io::writev(host, bufs)).map(size)
     }
@@ -649,5 +710,54 @@ impl System for UnixSystem {
 
     fn sock_shutdown(&mut self, fd: Fd, how: Sdflags) -> Result<()> {
         sock::shutdown(&self.table, fd, how)
+    }
+
+    fn sock_open(&mut self, family: AddressFamily, socktype: SockType) -> Result<Fd> {
+        sockext::open(&mut self.table, self.net.as_ref(), family, socktype)
+    }
+
+    fn sock_bind(&mut self, fd: Fd, addr: SocketAddr) -> Result<()> {
+        sockext::bind(&self.table, self.net.as_ref(), fd, addr)
+    }
+
+    fn sock_connect(&mut self, fd: Fd, addr: SocketAddr) -> Result<()> {
+        sockext::connect(&self.table, self.net.as_ref(), fd, addr)
+    }
+
+    fn sock_listen(&mut self, fd: Fd, backlog: u32) -> Result<()> {
+        sockext::listen(&self.table, fd, backlog)
+    }
+
+    fn sock_recv_from(
+        &mut self,
+        fd: Fd,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: Riflags,
+    ) -> Result<(Size, Roflags, Option<SocketAddr>)> {
+        sockext::recv_from(&self.table, fd, bufs, flags)
+    }
+
+    fn sock_send_to(&mut self, fd: Fd, bufs: &[IoSlice<'_>], addr: SocketAddr, _flags: Siflags) -> Result<Size> {
+        sockext::send_to(&self.table, self.net.as_ref(), fd, bufs, addr)
+    }
+
+    fn sock_getsockopt(&mut self, fd: Fd, level: SockOptLevel, name: SockOpt) -> Result<i32> {
+        sockext::getsockopt(&self.table, fd, level, name)
+    }
+
+    fn sock_setsockopt(&mut self, fd: Fd, level: SockOptLevel, name: SockOpt, value: i32) -> Result<()> {
+        sockext::setsockopt(&self.table, fd, level, name, value)
+    }
+
+    fn sock_getlocaladdr(&mut self, fd: Fd) -> Result<SocketAddr> {
+        sockext::local_addr(&self.table, fd)
+    }
+
+    fn sock_getpeeraddr(&mut self, fd: Fd) -> Result<SocketAddr> {
+        sockext::peer_addr(&self.table, fd)
+    }
+
+    fn sock_getaddrinfo(&mut self, node: &str, service: &str, hints: &AddrInfoHints) -> Result<Vec<AddrInfo>> {
+        sockext::getaddrinfo(self.net.as_ref(), node, service, hints)
     }
 }

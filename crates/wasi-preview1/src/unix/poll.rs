@@ -3,6 +3,11 @@
 //! - Clock subscriptions become absolute monotonic deadlines (a realtime
 //!   deadline is converted at the time of the call). CPU-time clocks
 //!   cannot be waited on: their event carries `ENOTSUP`.
+//! - Precision is honoured as the spec defines it, "the amount of time that
+//!   the implementation may wait additionally to coalesce with other
+//!   events": the wait ends at the earliest `deadline + precision`, and
+//!   every clock whose deadline has passed by then fires in the same call.
+//!   A clock never fires before its deadline.
 //! - Regular files are always ready; an fd_read event reports the bytes
 //!   between the offset and the end of the file.
 //! - Other fds are polled with `poll(2)`; fd_read events report the bytes
@@ -73,7 +78,8 @@ pub(crate) fn poll_oneoff(table: &FdTable, subs: &[Subscription], events: &mut [
             SubscriptionU::Clock(c) => match deadline(c, start) {
                 Ok(d) => {
                     this_deadline = Some(d);
-                    earliest = Some(earliest.map_or(d, |e: Timestamp| e.min(d)));
+                    let latest = d.saturating_add(c.precision);
+                    earliest = Some(earliest.map_or(latest, |e: Timestamp| e.min(latest)));
                 }
                 Err(e) => out.push(Event::for_subscription(sub, e)),
             },

@@ -35,6 +35,9 @@ pub(crate) fn accept(table: &mut FdTable, fd: Fd, flags: Fdflags) -> Result<Fd, 
         return Err(Errno::INVAL);
     }
     let (listener, host) = socket(table, fd, Rights::SOCK_ACCEPT)?;
+    if listener.emulates_nonblock() {
+        super::nonblock::ready_to_accept(host)?;
+    }
     let mut sock_flags = SocketFlags::CLOEXEC;
     if flags.contains(Fdflags::NONBLOCK) {
         sock_flags |= SocketFlags::NONBLOCK;
@@ -57,8 +60,11 @@ pub(crate) fn recv(
     bufs: &mut [IoSliceMut<'_>],
     flags: Riflags,
 ) -> Result<(Size, Roflags), Errno> {
-    let (_, host) = socket(table, fd, Rights::FD_READ)?;
+    let (e, host) = socket(table, fd, Rights::FD_READ)?;
     let mut f = RecvFlags::empty();
+    if e.emulates_nonblock() {
+        f |= RecvFlags::DONTWAIT;
+    }
     if flags.contains(Riflags::RECV_PEEK) {
         f |= RecvFlags::PEEK;
     }
@@ -76,8 +82,12 @@ pub(crate) fn recv(
 
 /// `sock_send`: never raises SIGPIPE on the host; a closed peer is `EPIPE`.
 pub(crate) fn send(table: &FdTable, fd: Fd, bufs: &[IoSlice<'_>]) -> Result<Size, Errno> {
-    let (_, host) = socket(table, fd, Rights::FD_WRITE)?;
-    let n = retry(|| rustix::net::sendmsg(host, bufs, &mut SendAncillaryBuffer::default(), SendFlags::NOSIGNAL))?;
+    let (e, host) = socket(table, fd, Rights::FD_WRITE)?;
+    let mut f = SendFlags::NOSIGNAL;
+    if e.emulates_nonblock() {
+        f |= SendFlags::DONTWAIT;
+    }
+    let n = retry(|| rustix::net::sendmsg(host, bufs, &mut SendAncillaryBuffer::default(), f))?;
     Ok(Size::try_from(n).unwrap_or(Size::MAX))
 }
 

@@ -36,6 +36,9 @@ pub(crate) struct Entry {
     pub(crate) readonly: bool,
     /// `fd_readdir` state, made on first use.
     pub(crate) dir: Option<Box<DirStream>>,
+    /// The host file description is shared with other processes (stdio):
+    /// its flags are never changed, and `NONBLOCK` is emulated.
+    pub(crate) shared: bool,
 }
 
 impl Entry {
@@ -50,6 +53,7 @@ impl Entry {
             preopen: None,
             readonly: false,
             dir: None,
+            shared: false,
         }
     }
 
@@ -69,6 +73,13 @@ impl Entry {
     #[inline]
     pub(crate) fn dir(&self) -> Result<&Self, Errno> {
         if self.kind == Kind::Dir { Ok(self) } else { Err(Errno::NOTDIR) }
+    }
+
+    /// Whether transfers must be made non-blocking one by one: the guest
+    /// asked for `NONBLOCK` on a shared stream or socket.
+    #[inline]
+    pub(crate) fn emulates_nonblock(&self) -> bool {
+        self.shared && self.flags.contains(Fdflags::NONBLOCK) && matches!(self.kind, Kind::Stream | Kind::Socket)
     }
 
     /// Fails with `EROFS` beneath a read-only mount.

@@ -474,3 +474,202 @@ macro_rules! expect_errno {
         $crate::check($what, $result.err(), Some($errno))
     };
 }
+
+/// The WasmEdge sockets scenario, shared by the v1 and v2 programs, which
+/// differ only in the imports behind [`wasmedge::Ext`].
+pub mod wasmedge {
+    use super::{check, ensure, raw, Iovec};
+
+    pub const INET4: u32 = 1;
+    pub const INET6: u32 = 2;
+    pub const DGRAM: u32 = 1;
+    pub const STREAM: u32 = 2;
+
+    /// `address`: a buffer and its length.
+    #[repr(C)]
+    pub struct WasiAddress {
+        pub buf: *mut u8,
+        pub len: u32,
+    }
+
+    /// `addrinfo` as the guest lays it out.
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    pub struct Addrinfo {
+        pub flags: u16,
+        pub family: u8,
+        pub socktype: u8,
+        pub protocol: u8,
+        pub addrlen: u32,
+        pub addr: *mut Sockaddr,
+        pub canonname: *mut u8,
+        pub canonname_len: u32,
+        pub next: *mut Addrinfo,
+    }
+
+    /// `sockaddr` as the guest lays it out.
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    pub struct Sockaddr {
+        pub family: u8,
+        pub data_len: u32,
+        pub data: *mut u8,
+    }
+
+    /// What a version provides: raw errno results.
+    pub trait Ext {
+        fn open(&self, family: u32, ty: u32) -> Result<u32, u16>;
+        fn bind(&self, fd: u32, ip: &[u8], port: u16) -> Result<(), u16>;
+        fn connect(&self, fd: u32, ip: &[u8], port: u16) -> Result<(), u16>;
+        fn listen(&self, fd: u32) -> Result<(), u16>;
+        fn accept(&self, fd: u32) -> Result<u32, u16>;
+        /// Receives into `buf`; returns the length, the sender's address
+        /// bytes and (v2 only) its port.
+        fn recv_from(&self, fd: u32, buf: &mut [u8]) -> Result<(usize, Vec<u8>, Option<u16>), u16>;
+        fn send_to(&self, fd: u32, data: &[u8], ip: &[u8], port: u16) -> Result<usize, u16>;
+        fn local(&self, fd: u32) -> Result<(Vec<u8>, u16), u16>;
+        fn peer(&self, fd: u32) -> Result<(Vec<u8>, u16), u16>;
+        fn getsockopt(&self, fd: u32, name: u32) -> Result<i32, u16>;
+        fn setsockopt(&self, fd: u32, name: u32, value: i32) -> Result<(), u16>;
+        fn getaddrinfo(&self, node: &str, service: &str, hints: &Addrinfo, res: &mut u32, max: u32, n: &mut u32) -> u16;
+    }
+
+    pub fn ok(e: u32) -> Result<(), u16> {
+        if e == 0 { Ok(()) } else { Err(e as u16) }
+    }
+
+    fn send(fd: u32, data: &[u8]) {
+        let iov = Iovec { buf: data.as_ptr(), len: data.len() as u32 };
+        let mut n = 0;
+        check("sock_send", unsafe { raw::sock_send(fd, &iov, 1, 0, &mut n) }, 0);
+        check("sent", n as usize, data.len());
+    }
+
+    fn recv(fd: u32, len: usize) -> Vec<u8> {
+        let mut buf = vec![0u8; len];
+        let iov = Iovec { buf: buf.as_mut_ptr(), len: len as u32 };
+        let (mut n, mut flags) = (0u32, 0u16);
+        check("sock_recv", unsafe { raw::sock_recv(fd, &iov, 1, 0, &mut n, &mut flags) }, 0);
+        buf.truncate(n as usize);
+        buf
+    }
+
+    const LOOPBACK: [u8; 4] = [127, 0, 0, 1];
+    const SO_REUSEADDR: u32 = 0;
+    const SO_TYPE: u32 = 1;
+
+    /// Resolves `node`, returning the IPv4 results as (address, port).
+    fn resolve(ext: &dyn Ext, node: &str, service: &str) -> Result<Vec<([u8; 4], u16)>, u16> {
+        const MAX: usize = 8;
+        let mut bufs = [[0u8; 26]; MAX];
+        let mut names = [[0u8; 64]; MAX];
+        let mut addrs = [Sockaddr { family: 0, data_len: 26, data: core::ptr::null_mut() }; MAX];
+        let mut infos = [Addrinfo {
+            flags: 0,
+            family: 0,
+            socktype: 0,
+            protocol: 0,
+            addrlen: 0,
+            addr: core::ptr::null_mut(),
+            canonname: core::ptr::null_mut(),
+            canonname_len: 64,
+            next: core::ptr::null_mut(),
+        }; MAX];
+        for i in 0..MAX {
+            addrs[i].data = bufs[i].as_mut_ptr();
+            infos[i].addr = &mut addrs[i];
+            infos[i].canonname = names[i].as_mut_ptr();
+        }
+        for i in 0..MAX - 1 {
+            infos[i].next = &mut infos[i + 1];
+        }
+        let hints = Addrinfo { family: INET4 as u8, socktype: STREAM as u8, ..infos[0] };
+        let mut res = infos.as_mut_ptr() as u32;
+        let mut n = 0;
+        let e = ext.getaddrinfo(node, service, &hints, &mut res, MAX as u32, &mut n);
+        if e != 0 {
+            return Err(e);
+        }
+        Ok((0..n as usize)
+            .filter(|&i| addrs[i].family == INET4 as u8)
+            .map(|i| ([bufs[i][2], bufs[i][3], bufs[i][4], bufs[i][5]], u16::from_be_bytes([bufs[i][0], bufs[i][1]])))
+            .collect())
+    }
+
+    /// Runs the scenario for `mode`: `granted`, `denied` or `restricted`.
+    pub fn run(ext: &dyn Ext, mode: &str) {
+        match mode {
+            "denied" => {
+                check("open without the grant", ext.open(INET4, STREAM).err(), Some(76));
+                check("resolve without the grant", resolve(ext, "localhost", "80").err(), Some(76));
+                println!("denied ok");
+            }
+            "restricted" => {
+                // Only 127.0.0.1 port 0 (binding an ephemeral port) is allowed.
+                let l = ext.open(INET4, STREAM).unwrap();
+                ext.bind(l, &LOOPBACK, 0).unwrap();
+                ext.listen(l).unwrap();
+                let (_, port) = ext.local(l).unwrap();
+                let c = ext.open(INET4, STREAM).unwrap();
+                check("connect outside the rules", ext.connect(c, &LOOPBACK, port).err(), Some(2));
+                check("bind outside the rules", ext.bind(c, &[127, 0, 0, 2], 0).err(), Some(2));
+                println!("restricted ok");
+            }
+            _ => {
+                // TCP: listen, connect, accept, talk, and both ends' addresses.
+                let l = ext.open(INET4, STREAM).unwrap();
+                ext.setsockopt(l, SO_REUSEADDR, 1).unwrap();
+                check("SO_REUSEADDR", ext.getsockopt(l, SO_REUSEADDR), Ok(1));
+                check("SO_TYPE", ext.getsockopt(l, SO_TYPE), Ok(STREAM as i32));
+                ext.bind(l, &LOOPBACK, 0).unwrap();
+                ext.listen(l).unwrap();
+                let (ip, port) = ext.local(l).unwrap();
+                check("bound to loopback", ip, LOOPBACK.to_vec());
+                ensure("an ephemeral port", port != 0);
+                let c = ext.open(INET4, STREAM).unwrap();
+                ext.connect(c, &LOOPBACK, port).unwrap();
+                let s = ext.accept(l).unwrap();
+                send(c, b"ping");
+                check("received", recv(s, 16), b"ping".to_vec());
+                send(s, b"pong");
+                check("answered", recv(c, 16), b"pong".to_vec());
+                check("client's peer", ext.peer(c).unwrap(), (LOOPBACK.to_vec(), port));
+                check("server side's peer is the client", ext.peer(s).unwrap().1, ext.local(c).unwrap().1);
+                println!("tcp ok");
+                // UDP: a datagram between two bound sockets, and its sender.
+                let u1 = ext.open(INET4, DGRAM).unwrap();
+                ext.bind(u1, &LOOPBACK, 0).unwrap();
+                let u2 = ext.open(INET4, DGRAM).unwrap();
+                ext.bind(u2, &LOOPBACK, 0).unwrap();
+                check("SO_TYPE dgram", ext.getsockopt(u1, SO_TYPE), Ok(DGRAM as i32));
+                let (_, p1) = ext.local(u1).unwrap();
+                let (_, p2) = ext.local(u2).unwrap();
+                check("send_to", ext.send_to(u2, b"datagram", &LOOPBACK, p1), Ok(8));
+                let mut buf = [0u8; 32];
+                let (n, from, from_port) = ext.recv_from(u1, &mut buf).unwrap();
+                check("datagram", &buf[..n], &b"datagram"[..]);
+                check("sender", &from[..4], &LOOPBACK[..]);
+                if let Some(p) = from_port {
+                    check("sender's port", p, p2);
+                }
+                println!("udp ok");
+                // IPv6 loopback, where the host has it.
+                let l6 = ext.open(INET6, STREAM).unwrap();
+                let lo6 = std::net::Ipv6Addr::LOCALHOST.octets();
+                match ext.bind(l6, &lo6, 0) {
+                    Ok(()) => {
+                        ext.listen(l6).unwrap();
+                        check("v6 address", ext.local(l6).unwrap().0, lo6.to_vec());
+                        println!("ipv6 ok");
+                    }
+                    Err(e) => println!("ipv6 unavailable ({e})"),
+                }
+                // Name resolution.
+                let found = resolve(ext, "localhost", "8080").unwrap();
+                ensure("localhost is 127.0.0.1:8080", found.contains(&(LOOPBACK, 8080)));
+                check("unknown name", resolve(ext, "no-such-host.invalid", "1").err(), Some(44));
+                println!("resolve ok");
+            }
+        }
+    }
+}
