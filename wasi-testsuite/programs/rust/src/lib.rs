@@ -667,7 +667,9 @@ pub mod wasmedge {
                 // Name resolution.
                 let found = resolve(ext, "localhost", "8080").unwrap();
                 ensure("localhost is 127.0.0.1:8080", found.contains(&(LOOPBACK, 8080)));
-                check("unknown name", resolve(ext, "no-such-host.invalid", "1").err(), Some(44));
+                // Refused before any lookup: only numeric services (no
+                // query leaves the machine in these tests).
+                check("a service name", resolve(ext, "localhost", "http").err(), Some(28));
                 println!("resolve ok");
             }
         }
