@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{rust_guests, scratch, wasi_run};
+use common::{rust_guests, scratch, spawn_piped, wasi_run};
 use std::io::{Read, Write};
 use std::process::{Output, Stdio};
 
@@ -30,13 +30,7 @@ fn stdin_to_stdout_is_binary_safe() {
         input.extend_from_slice(&x.to_le_bytes());
     }
     input.extend_from_slice(b"\0\r\n\xff");
-    let mut child = wasi_run()
-        .arg(guest("cat"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(wasi_run().arg(guest("cat")));
     let mut stdin = child.stdin.take().unwrap();
     let feed = input.clone();
     let writer = std::thread::spawn(move || stdin.write_all(&feed).unwrap());

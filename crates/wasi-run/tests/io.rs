@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{go_guest, rust_guests, scratch, wasi_run};
+use common::{go_guest, rust_guests, scratch, spawn_piped, wasi_run};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsFd;
@@ -69,15 +69,8 @@ fn go_timers_run_while_stdin_is_read() {
 #[test]
 fn poll_sees_pipe_data_timer_and_hangup() {
     let dir = scratch("poll");
-    let mut child = wasi_run()
-        .arg("--dir")
-        .arg(format!("{}::scratch", dir.display()))
-        .arg(guest("poll_pipe"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child =
+        spawn_piped(wasi_run().arg("--dir").arg(format!("{}::scratch", dir.display())).arg(guest("poll_pipe")));
     let mut stdin = child.stdin.take().unwrap();
     let rx = lines(&mut child);
     expect_line(&rx, "waiting for data", &mut child);

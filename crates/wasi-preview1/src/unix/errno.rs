@@ -103,6 +103,18 @@ impl<T> HostResult<T> for rustix::io::Result<T> {
     }
 }
 
+/// Runs a host call, retrying it when a signal interrupts it (`EINTR`), and
+/// maps its errno.
+#[inline]
+pub(crate) fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> Result<T, Errno> {
+    loop {
+        match f() {
+            Err(Host::INTR) => continue,
+            r => return r.map_err(from_host),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,7 @@ mod stat;
 mod table;
 
 use crate::system::{AddrInfo, AddrInfoHints, Raised, Result, System};
-use errno::HostResult;
+use errno::{HostResult, retry};
 use net::NetPolicy;
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{FallocateFlags, SeekFrom};
@@ -323,17 +323,6 @@ impl UnixSystem {
     #[must_use]
     pub fn open_fds(&self) -> usize {
         self.table.iter().count()
-    }
-}
-
-/// Retries a host call interrupted by a signal.
-#[inline]
-fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> Result<T> {
-    loop {
-        match f() {
-            Err(rustix::io::Errno::INTR) => continue,
-            r => return r.wasi(),
-        }
     }
 }
 
@@ -701,7 +690,7 @@ impl System for UnixSystem {
     }
 
     fn sock_recv(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>], flags: Riflags) -> Result<(Size, Roflags)> {
-        sock::recv(&self.table, fd, bufs, flags)
+        sock::recv_from(&self.table, fd, bufs, flags).map(|(n, ro, _)| (n, ro))
     }
 
     fn sock_send(&mut self, fd: Fd, bufs: &[IoSlice<'_>], _flags: Siflags) -> Result<Size> {
@@ -734,7 +723,7 @@ impl System for UnixSystem {
         bufs: &mut [IoSliceMut<'_>],
         flags: Riflags,
     ) -> Result<(Size, Roflags, Option<SocketAddr>)> {
-        sockext::recv_from(&self.table, fd, bufs, flags)
+        sock::recv_from(&self.table, fd, bufs, flags)
     }
 
     fn sock_send_to(&mut self, fd: Fd, bufs: &[IoSlice<'_>], addr: SocketAddr, _flags: Siflags) -> Result<Size> {

@@ -2,7 +2,7 @@
 //! the embedder handed the guest (a preopened listener, an accepted
 //! connection, or a socket as stdio).
 
-use super::errno::HostResult;
+use super::errno::{HostResult, retry};
 use super::stat::classify;
 use super::table::{Entry, FdTable, Kind};
 use rustix::fd::BorrowedFd;
@@ -10,23 +10,14 @@ use rustix::net::{RecvAncillaryBuffer, RecvFlags, ReturnFlags, SendAncillaryBuff
 use std::io::{IoSlice, IoSliceMut};
 use wasi_abi::{Errno, Fd, Fdflags, Riflags, Rights, Roflags, Sdflags, Size};
 
-/// The socket behind `fd`, if the guest holds `rights` on it.
-fn socket(table: &FdTable, fd: Fd, rights: Rights) -> Result<(&Entry, BorrowedFd<'_>), Errno> {
+/// The socket behind `fd`, if the guest holds `rights` on it (`ENOTSOCK`
+/// for any other kind of fd).
+pub(crate) fn socket(table: &FdTable, fd: Fd, rights: Rights) -> Result<(&Entry, BorrowedFd<'_>), Errno> {
     let e = table.get(fd)?;
     if e.kind != Kind::Socket {
         return Err(Errno::NOTSOCK);
     }
     Ok((e, e.with(rights)?))
-}
-
-/// Retries a host call interrupted by a signal.
-fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> Result<T, Errno> {
-    loop {
-        match f() {
-            Err(rustix::io::Errno::INTR) => continue,
-            r => return r.wasi(),
-        }
-    }
 }
 
 /// `sock_accept`: only `NONBLOCK` may be asked for.
@@ -53,13 +44,13 @@ pub(crate) fn accept(table: &mut FdTable, fd: Fd, flags: Fdflags) -> Result<Fd, 
     table.insert(entry)
 }
 
-/// `sock_recv`.
-pub(crate) fn recv(
+/// `sock_recv`, and `sock_recv_from` (which also wants the sender).
+pub(crate) fn recv_from(
     table: &FdTable,
     fd: Fd,
     bufs: &mut [IoSliceMut<'_>],
     flags: Riflags,
-) -> Result<(Size, Roflags), Errno> {
+) -> Result<(Size, Roflags, Option<std::net::SocketAddr>), Errno> {
     let (e, host) = socket(table, fd, Rights::FD_READ)?;
     let mut f = RecvFlags::empty();
     if e.emulates_nonblock() {
@@ -76,8 +67,9 @@ pub(crate) fn recv(
     if msg.flags.contains(ReturnFlags::TRUNC) {
         ro |= Roflags::RECV_DATA_TRUNCATED;
     }
+    let from = msg.address.and_then(|a| std::net::SocketAddr::try_from(a).ok());
     let total: usize = bufs.iter().map(|b| b.len()).sum();
-    Ok((Size::try_from(msg.bytes.min(total)).unwrap_or(Size::MAX), ro))
+    Ok((Size::try_from(msg.bytes.min(total)).unwrap_or(Size::MAX), ro, from))
 }
 
 /// `sock_send`: never raises SIGPIPE on the host; a closed peer is `EPIPE`.

@@ -1,20 +1,18 @@
 //! The WasmEdge sockets extension on rustix: sockets the guest opens
 //! itself, within the embedder's network grant ([`NetPolicy`]).
 
-use super::errno::HostResult;
+use super::errno::{HostResult, retry};
 use super::net::NetPolicy;
+use super::sock::socket;
 use super::stat::classify;
-use super::table::{Entry, FdTable, Kind};
+use super::table::{Entry, FdTable};
 use crate::system::{AddrInfo, AddrInfoHints};
-use rustix::fd::{AsFd, BorrowedFd};
-use rustix::net::{
-    AddressFamily as HostFamily, RecvAncillaryBuffer, RecvFlags, ReturnFlags, SendAncillaryBuffer, SendFlags,
-    SocketFlags, SocketType, sockopt,
-};
-use std::io::{IoSlice, IoSliceMut};
+use rustix::fd::AsFd;
+use rustix::net::{AddressFamily as HostFamily, SendAncillaryBuffer, SendFlags, SocketFlags, SocketType, sockopt};
+use std::io::IoSlice;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use wasi_abi::wasmedge::{AddressFamily, AiFlags, Protocol, SockOpt, SockOptLevel, SockType};
-use wasi_abi::{Errno, Fd, Riflags, Rights, Roflags, Size};
+use wasi_abi::{Errno, Fd, Rights, Size};
 
 /// The grant, or `ENOTCAPABLE` when there is none.
 fn grant(net: Option<&NetPolicy>) -> Result<&NetPolicy, Errno> {
@@ -26,21 +24,17 @@ fn allowed(net: Option<&NetPolicy>, addr: &SocketAddr) -> Result<(), Errno> {
     if grant(net)?.allows(addr) { Ok(()) } else { Err(Errno::ACCES) }
 }
 
-fn socket(table: &FdTable, fd: Fd, rights: Rights) -> Result<(&Entry, BorrowedFd<'_>), Errno> {
-    let e = table.get(fd)?;
-    if e.kind != Kind::Socket {
-        return Err(Errno::NOTSOCK);
-    }
-    Ok((e, e.with(rights)?))
-}
-
-fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> Result<T, Errno> {
-    loop {
-        match f() {
-            Err(rustix::io::Errno::INTR) => continue,
-            r => return r.wasi(),
-        }
-    }
+/// Options whose values are structures or that rustix cannot set: `ENOTSUP`.
+fn unsupported(name: SockOpt) -> bool {
+    matches!(
+        name,
+        SockOpt::DontRoute
+            | SockOpt::Linger
+            | SockOpt::RcvLowat
+            | SockOpt::RcvTimeo
+            | SockOpt::SndTimeo
+            | SockOpt::BindToDevice
+    )
 }
 
 fn inet(addr: rustix::net::SocketAddrAny) -> Result<SocketAddr, Errno> {
@@ -92,34 +86,6 @@ pub(crate) fn listen(table: &FdTable, fd: Fd, backlog: u32) -> Result<(), Errno>
     rustix::net::listen(host, i32::try_from(backlog).unwrap_or(i32::MAX)).wasi()
 }
 
-/// `sock_recv_from`.
-pub(crate) fn recv_from(
-    table: &FdTable,
-    fd: Fd,
-    bufs: &mut [IoSliceMut<'_>],
-    flags: Riflags,
-) -> Result<(Size, Roflags, Option<SocketAddr>), Errno> {
-    let (e, host) = socket(table, fd, Rights::FD_READ)?;
-    let mut f = RecvFlags::empty();
-    if flags.contains(Riflags::RECV_PEEK) {
-        f |= RecvFlags::PEEK;
-    }
-    if flags.contains(Riflags::RECV_WAITALL) {
-        f |= RecvFlags::WAITALL;
-    }
-    if e.emulates_nonblock() {
-        f |= RecvFlags::DONTWAIT;
-    }
-    let msg = retry(|| rustix::net::recvmsg(host, bufs, &mut RecvAncillaryBuffer::default(), f))?;
-    let mut ro = Roflags::empty();
-    if msg.flags.contains(ReturnFlags::TRUNC) {
-        ro |= Roflags::RECV_DATA_TRUNCATED;
-    }
-    let from = msg.address.and_then(|a| inet(a).ok());
-    let total: usize = bufs.iter().map(|b| b.len()).sum();
-    Ok((Size::try_from(msg.bytes.min(total)).unwrap_or(Size::MAX), ro, from))
-}
-
 /// `sock_send_to`.
 pub(crate) fn send_to(
     table: &FdTable,
@@ -150,6 +116,9 @@ fn size_arg(v: i32) -> Result<usize, Errno> {
 /// extension's `sock_type` values.
 pub(crate) fn getsockopt(table: &FdTable, fd: Fd, _level: SockOptLevel, name: SockOpt) -> Result<i32, Errno> {
     let (_, host) = socket(table, fd, Rights::empty())?;
+    if unsupported(name) {
+        return Err(Errno::NOTSUP);
+    }
     Ok(match name {
         SockOpt::ReuseAddr => flag(sockopt::socket_reuseaddr(host).wasi()?),
         SockOpt::Type => match sockopt::socket_type(host).wasi()? {

@@ -103,6 +103,12 @@ fn go_binary() -> PathBuf {
     Path::new(&scripts).join("go")
 }
 
+/// Starts `cmd` with stdin, stdout and stderr piped.
+pub(crate) fn spawn_piped(cmd: &mut Command) -> std::process::Child {
+    use std::process::Stdio;
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+}
+
 /// Runs `cmd` to completion, killing it after `secs` seconds (a guest that
 /// hangs fails its test instead of hanging the suite).
 pub(crate) fn output_with_timeout(cmd: &mut Command, secs: u64) -> std::process::Output {

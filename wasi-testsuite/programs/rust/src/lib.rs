@@ -485,6 +485,12 @@ pub mod wasmedge {
     pub const DGRAM: u32 = 1;
     pub const STREAM: u32 = 2;
 
+    #[link(wasm_import_module = "wasi_snapshot_preview1")]
+    unsafe extern "C" {
+        fn sock_getsockopt(fd: u32, level: u32, name: u32, val: *mut i32, len: *mut u32) -> u32;
+        fn sock_setsockopt(fd: u32, level: u32, name: u32, val: *const i32, len: u32) -> u32;
+    }
+
     /// `address`: a buffer and its length.
     #[repr(C)]
     pub struct WasiAddress {
@@ -529,8 +535,15 @@ pub mod wasmedge {
         fn send_to(&self, fd: u32, data: &[u8], ip: &[u8], port: u16) -> Result<usize, u16>;
         fn local(&self, fd: u32) -> Result<(Vec<u8>, u16), u16>;
         fn peer(&self, fd: u32) -> Result<(Vec<u8>, u16), u16>;
-        fn getsockopt(&self, fd: u32, name: u32) -> Result<i32, u16>;
-        fn setsockopt(&self, fd: u32, name: u32, value: i32) -> Result<(), u16>;
+        /// `sock_getsockopt`: the same in both versions.
+        fn getsockopt(&self, fd: u32, name: u32) -> Result<i32, u16> {
+            let (mut v, mut len) = (0i32, 4u32);
+            ok(unsafe { sock_getsockopt(fd, 0, name, &mut v, &mut len) }).map(|()| v)
+        }
+        /// `sock_setsockopt`: the same in both versions.
+        fn setsockopt(&self, fd: u32, name: u32, value: i32) -> Result<(), u16> {
+            ok(unsafe { sock_setsockopt(fd, 0, name, &value, 4) })
+        }
         fn getaddrinfo(&self, node: &str, service: &str, hints: &Addrinfo, res: &mut u32, max: u32, n: &mut u32) -> u16;
     }
 

@@ -18,8 +18,6 @@ unsafe extern "C" {
     fn sock_getlocaladdr_v1(fd: u32, addr: *mut WasiAddress, ty: *mut u32, port: *mut u32) -> u32;
     #[link_name = "sock_getpeeraddr"]
     fn sock_getpeeraddr_v1(fd: u32, addr: *mut WasiAddress, ty: *mut u32, port: *mut u32) -> u32;
-    fn sock_getsockopt(fd: u32, level: u32, name: u32, val: *mut i32, len: *mut u32) -> u32;
-    fn sock_setsockopt(fd: u32, level: u32, name: u32, val: *const i32, len: u32) -> u32;
     fn sock_getaddrinfo(node: *const u8, nl: u32, svc: *const u8, sl: u32, hints: *const Addrinfo, res: *mut u32, max: u32, n: *mut u32) -> u32;
 }
 
@@ -77,13 +75,6 @@ impl Ext for V1 {
     }
     fn peer(&self, fd: u32) -> Result<(Vec<u8>, u16), u16> {
         self.get(fd, true)
-    }
-    fn getsockopt(&self, fd: u32, name: u32) -> Result<i32, u16> {
-        let (mut v, mut len) = (0i32, 4u32);
-        ok(unsafe { sock_getsockopt(fd, 0, name, &mut v, &mut len) }).map(|()| v)
-    }
-    fn setsockopt(&self, fd: u32, name: u32, value: i32) -> Result<(), u16> {
-        ok(unsafe { sock_setsockopt(fd, 0, name, &value, 4) })
     }
     fn getaddrinfo(&self, node: &str, service: &str, hints: &Addrinfo, res: &mut u32, max: u32, n: &mut u32) -> u16 {
         // As the WasmEdge socket crate does: NUL-terminated, lengths included.
