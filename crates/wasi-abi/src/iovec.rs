@@ -15,17 +15,18 @@ use crate::{Errno, GuestMemory, GuestPtr, Iovec, Layout};
 /// used (the call transfers less, as `readv`/`writev` may).
 pub const MAX_IOVS: usize = 64;
 
-/// A decoded, bounds-checked iovec array (at most [`MAX_IOVS`] entries).
+/// A decoded, bounds-checked iovec array (at most `N` entries, by default
+/// [`MAX_IOVS`]; a small `N` keeps short lists cheap).
 #[derive(Clone, Debug)]
-pub struct IovecList {
-    items: [Iovec; MAX_IOVS],
+pub struct IovecList<const N: usize = MAX_IOVS> {
+    items: [Iovec; N],
     len: usize,
 }
 
-impl IovecList {
+impl<const N: usize> IovecList<N> {
     /// Decodes the array of `count` iovecs at `ptr`.
     ///
-    /// Every entry is checked, including those past [`MAX_IOVS`].
+    /// Every entry is checked, including those past `N`.
     ///
     /// # Errors
     /// [`Errno::INVAL`] if the array is misaligned; [`Errno::FAULT`] if the
@@ -34,11 +35,11 @@ impl IovecList {
     pub fn decode(mem: &GuestMemory<'_>, ptr: GuestPtr, count: u32) -> Result<Self, Errno> {
         let array = mem.check_array(ptr, count, Iovec::SIZE, Iovec::ALIGN)?;
         let bytes = &mem.bytes()[array];
-        let mut list = IovecList { items: [Iovec::default(); MAX_IOVS], len: 0 };
+        let mut list = IovecList { items: [Iovec::default(); N], len: 0 };
         for raw in bytes.chunks_exact(Iovec::SIZE as usize) {
             let iov = Iovec::decode(raw)?;
             checked_range(mem.len(), iov.buf, u64::from(iov.buf_len))?;
-            if list.len < MAX_IOVS {
+            if list.len < N {
                 list.items[list.len] = iov;
                 list.len += 1;
             }
@@ -46,7 +47,7 @@ impl IovecList {
         Ok(list)
     }
 
-    /// The decoded entries (at most [`MAX_IOVS`]).
+    /// The decoded entries (at most `N`).
     #[must_use]
     pub fn as_slice(&self) -> &[Iovec] {
         &self.items[..self.len]
@@ -88,7 +89,7 @@ impl IovecList {
             k += 1;
         }
         // Order the non-empty ones by address (insertion sort of indices).
-        let mut order = [0u8; MAX_IOVS];
+        let mut order = [0u8; N];
         let mut n = 0;
         for (i, v) in items[..k].iter().enumerate() {
             if v.buf_len == 0 {

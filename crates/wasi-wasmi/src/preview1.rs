@@ -11,9 +11,9 @@ use crate::Fail;
 use smallvec::SmallVec;
 use std::io::{IoSlice, IoSliceMut};
 use wasi_abi::{
-    Advice, Clockid, Errno, Event, Fdflags, Fdstat, Filestat, Fstflags, GuestMemory, IovecList, Layout, Lookupflags,
-    MAX_IOVS, Oflags, Prestat, Riflags, Rights, Sdflags, Siflags, Signal, Subscription, Whence, checked_range,
-    decode_enum, decode_flags,
+    Advice, Clockid, Errno, Event, Fdflags, Fdstat, Filestat, Fstflags, GuestMemory, Iovec, IovecList, Layout,
+    Lookupflags, MAX_IOVS, Oflags, Prestat, Riflags, Rights, Sdflags, Siflags, Signal, Subscription, Whence,
+    checked_range, decode_enum, decode_flags,
 };
 use wasi_preview1::{Raised, System};
 
@@ -22,28 +22,67 @@ pub const POLL_INLINE: usize = 32;
 
 type R = Result<(), Fail>;
 
-/// Runs `f` with the host slices of a gather list.
+/// Runs `f` with the host slices of the gather (write) list of `count`
+/// iovecs at `iovs`, in guest order; entries may overlap freely.
+///
+/// One iovec (by far the most common) needs no list; up to 4 use a small
+/// one; longer lists use [`MAX_IOVS`] slots, and a call transfers what those
+/// hold.
 #[inline]
-pub(crate) fn with_bufs<T>(mem: &GuestMemory<'_>, list: &IovecList, f: impl FnOnce(&[IoSlice<'_>]) -> T) -> T {
-    let mut bufs = [IoSlice::new(&[]); MAX_IOVS];
+pub(crate) fn with_bufs<T>(
+    mem: &GuestMemory<'_>,
+    iovs: u32,
+    count: u32,
+    f: impl FnOnce(&[IoSlice<'_>]) -> T,
+) -> Result<T, Errno> {
+    if count == 1 {
+        let iov: Iovec = mem.read(iovs)?;
+        return Ok(f(&[IoSlice::new(mem.slice(iov.buf, iov.buf_len)?)]));
+    }
+    if count <= 4 {
+        return Ok(gather(&IovecList::<4>::decode(mem, iovs, count)?, mem.bytes(), f));
+    }
+    Ok(gather(&IovecList::<MAX_IOVS>::decode(mem, iovs, count)?, mem.bytes(), f))
+}
+
+#[inline]
+fn gather<const N: usize, T>(list: &IovecList<N>, mem: &[u8], f: impl FnOnce(&[IoSlice<'_>]) -> T) -> T {
+    let mut bufs = [IoSlice::new(&[]); N];
     let mut n = 0;
-    for (slot, s) in bufs.iter_mut().zip(list.shared(mem.bytes())) {
+    for (slot, s) in bufs.iter_mut().zip(list.shared(mem)) {
         *slot = IoSlice::new(s);
         n += 1;
     }
     f(&bufs[..n])
 }
 
-/// Runs `f` with the host slices of a scatter list (its longest disjoint prefix).
+/// Runs `f` with the host slices of the scatter (read) list of `count`
+/// iovecs at `iovs`: its longest prefix of pairwise-disjoint entries, in
+/// guest order (see [`IovecList::carve`]).
 #[inline]
 pub(crate) fn with_bufs_mut<T>(
     mem: &mut GuestMemory<'_>,
-    list: &IovecList,
+    iovs: u32,
+    count: u32,
     f: impl FnOnce(&mut [IoSliceMut<'_>]) -> T,
-) -> T {
-    let mut slots: [&mut [u8]; MAX_IOVS] = std::array::from_fn(|_| &mut [][..]);
-    let n = list.carve(mem.bytes_mut(), &mut slots);
-    let mut bufs: [IoSliceMut<'_>; MAX_IOVS] = std::array::from_fn(|i| IoSliceMut::new(std::mem::take(&mut slots[i])));
+) -> Result<T, Errno> {
+    if count == 1 {
+        let iov: Iovec = mem.read(iovs)?;
+        return Ok(f(&mut [IoSliceMut::new(mem.slice_mut(iov.buf, iov.buf_len)?)]));
+    }
+    if count <= 4 {
+        let list = IovecList::<4>::decode(mem, iovs, count)?;
+        return Ok(scatter(&list, mem.bytes_mut(), f));
+    }
+    let list = IovecList::<MAX_IOVS>::decode(mem, iovs, count)?;
+    Ok(scatter(&list, mem.bytes_mut(), f))
+}
+
+#[inline]
+fn scatter<const N: usize, T>(list: &IovecList<N>, mem: &mut [u8], f: impl FnOnce(&mut [IoSliceMut<'_>]) -> T) -> T {
+    let mut slots: [&mut [u8]; N] = std::array::from_fn(|_| &mut [][..]);
+    let n = list.carve(mem, &mut slots);
+    let mut bufs: [IoSliceMut<'_>; N] = std::array::from_fn(|i| IoSliceMut::new(std::mem::take(&mut slots[i])));
     f(&mut bufs[..n])
 }
 
@@ -168,9 +207,8 @@ pub(crate) fn fd_pread<S: System>(
     offset: u64,
     out: u32,
 ) -> R {
-    let list = IovecList::decode(mem, iovs, len)?;
     mem.check_out::<u32>(out)?;
-    let n = with_bufs_mut(mem, &list, |bufs| sys.fd_pread(fd, bufs, offset))?;
+    let n = with_bufs_mut(mem, iovs, len, |bufs| sys.fd_pread(fd, bufs, offset))??;
     Ok(mem.write_u32(out, n)?)
 }
 
@@ -198,16 +236,14 @@ pub(crate) fn fd_pwrite<S: System>(
     offset: u64,
     out: u32,
 ) -> R {
-    let list = IovecList::decode(mem, iovs, len)?;
     mem.check_out::<u32>(out)?;
-    let n = with_bufs(mem, &list, |bufs| sys.fd_pwrite(fd, bufs, offset))?;
+    let n = with_bufs(mem, iovs, len, |bufs| sys.fd_pwrite(fd, bufs, offset))??;
     Ok(mem.write_u32(out, n)?)
 }
 
 pub(crate) fn fd_read<S: System>(mem: &mut GuestMemory<'_>, sys: &mut S, fd: u32, iovs: u32, len: u32, out: u32) -> R {
-    let list = IovecList::decode(mem, iovs, len)?;
     mem.check_out::<u32>(out)?;
-    let n = with_bufs_mut(mem, &list, |bufs| sys.fd_read(fd, bufs))?;
+    let n = with_bufs_mut(mem, iovs, len, |bufs| sys.fd_read(fd, bufs))??;
     Ok(mem.write_u32(out, n)?)
 }
 
@@ -252,9 +288,8 @@ pub(crate) fn fd_tell<S: System>(mem: &mut GuestMemory<'_>, sys: &mut S, fd: u32
 }
 
 pub(crate) fn fd_write<S: System>(mem: &mut GuestMemory<'_>, sys: &mut S, fd: u32, iovs: u32, len: u32, out: u32) -> R {
-    let list = IovecList::decode(mem, iovs, len)?;
     mem.check_out::<u32>(out)?;
-    let n = with_bufs(mem, &list, |bufs| sys.fd_write(fd, bufs))?;
+    let n = with_bufs(mem, iovs, len, |bufs| sys.fd_write(fd, bufs))??;
     Ok(mem.write_u32(out, n)?)
 }
 
@@ -475,11 +510,10 @@ pub(crate) fn sock_recv<S: System>(
     out_len: u32,
     out_flags: u32,
 ) -> R {
-    let list = IovecList::decode(mem, iovs, len)?;
     let ri_flags = decode_flags::<Riflags>(ri_flags)?;
     mem.check_out::<u32>(out_len)?;
     mem.check_out::<u16>(out_flags)?;
-    let (n, ro) = with_bufs_mut(mem, &list, |bufs| sys.sock_recv(fd, bufs, ri_flags))?;
+    let (n, ro) = with_bufs_mut(mem, iovs, len, |bufs| sys.sock_recv(fd, bufs, ri_flags))??;
     mem.write_u32(out_len, n)?;
     Ok(mem.write_u16(out_flags, ro.bits())?)
 }
@@ -493,10 +527,9 @@ pub(crate) fn sock_send<S: System>(
     si_flags: u32,
     out: u32,
 ) -> R {
-    let list = IovecList::decode(mem, iovs, len)?;
     let si_flags = decode_flags::<Siflags>(si_flags)?;
     mem.check_out::<u32>(out)?;
-    let n = with_bufs(mem, &list, |bufs| sys.sock_send(fd, bufs, si_flags))?;
+    let n = with_bufs(mem, iovs, len, |bufs| sys.sock_send(fd, bufs, si_flags))??;
     Ok(mem.write_u32(out, n)?)
 }
 

@@ -82,7 +82,7 @@ fn recv_from<S: System>(
     nread: u32,
     oflags: u32,
 ) -> R {
-    let list = IovecList::decode(mem, iovs, len)?;
+    IovecList::<0>::decode(mem, iovs, len)?;
     let flags = decode_flags::<Riflags>(flags)?;
     let addr_range = address_buf(mem, addr)?;
     let v2 = port_out.is_some();
@@ -94,7 +94,7 @@ fn recv_from<S: System>(
     }
     mem.check_out::<u32>(nread)?;
     mem.check_out::<u16>(oflags)?;
-    let (n, ro, from) = with_bufs_mut(mem, &list, |bufs| sys.sock_recv_from(fd, bufs, flags))?;
+    let (n, ro, from) = with_bufs_mut(mem, iovs, len, |bufs| sys.sock_recv_from(fd, bufs, flags))??;
     let out = &mut mem.bytes_mut()[addr_range];
     out.fill(0);
     if let Some(from) = from {
@@ -154,11 +154,11 @@ fn sock_send_to<S: System>(
     flags: u32,
     out: u32,
 ) -> R {
-    let list = IovecList::decode(mem, iovs, len)?;
+    IovecList::<0>::decode(mem, iovs, len)?;
     let addr = read_addr(mem, addr, port)?;
     let flags = decode_flags::<Siflags>(flags)?;
     mem.check_out::<u32>(out)?;
-    let n = with_bufs(mem, &list, |bufs| sys.sock_send_to(fd, bufs, addr, flags))?;
+    let n = with_bufs(mem, iovs, len, |bufs| sys.sock_send_to(fd, bufs, addr, flags))??;
     Ok(mem.write_u32(out, n)?)
 }
 

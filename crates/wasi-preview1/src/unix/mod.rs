@@ -12,6 +12,7 @@ pub mod net;
 mod nonblock;
 mod path;
 mod poll;
+mod random;
 mod readdir;
 pub mod sandbox;
 #[cfg(test)]
@@ -278,7 +279,15 @@ impl UnixSystemBuilder {
         }
         table.fill(slots);
         table.set_max_open(self.max_open);
-        Ok(UnixSystem { args, env, table, resolver: self.resolver, net: self.net, exit_code: None })
+        Ok(UnixSystem {
+            args,
+            env,
+            table,
+            resolver: self.resolver,
+            net: self.net,
+            random: random::Pool::default(),
+            exit_code: None,
+        })
     }
 }
 
@@ -303,6 +312,7 @@ pub struct UnixSystem {
     table: FdTable,
     resolver: Resolver,
     net: Option<NetPolicy>,
+    random: random::Pool,
     exit_code: Option<Exitcode>,
 }
 
@@ -489,7 +499,11 @@ impl System for UnixSystem {
             return Err(Errno::SPIPE);
         }
         let host = e.with(Rights::FD_READ | Rights::FD_SEEK)?;
-        retry(|| rustix::io::preadv(host, bufs, offset)).map(size)
+        match bufs {
+            [one] => retry(|| rustix::io::pread(host, &mut **one, offset)),
+            _ => retry(|| rustix::io::preadv(host, bufs, offset)),
+        }
+        .map(size)
     }
 
     fn fd_prestat_get(&mut self, fd: Fd) -> Result<Prestat> {
@@ -512,7 +526,11 @@ impl System for UnixSystem {
             return Err(Errno::SPIPE);
         }
         let host = e.with(Rights::FD_WRITE | Rights::FD_SEEK)?;
-        retry(|| rustix::io::pwritev(host, bufs, offset)).map(size)
+        match bufs {
+            [one] => retry(|| rustix::io::pwrite(host, one, offset)),
+            _ => retry(|| rustix::io::pwritev(host, bufs, offset)),
+        }
+        .map(size)
     }
 
     fn fd_read(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>]) -> Result<Size> {
@@ -521,7 +539,12 @@ impl System for UnixSystem {
         if e.emulates_nonblock() {
             return nonblock::read(e.kind, host, bufs).map(size);
         }
-        retry(|| rustix::io::readv(host, bufs)).map(size)
+        // One buffer is one read(2): readv(2) costs the kernel an iovec import.
+        match bufs {
+            [one] => retry(|| rustix::io::read(host, &mut **one)),
+            _ => retry(|| rustix::io::readv(host, bufs)),
+        }
+        .map(size)
     }
 
     fn fd_readdir(&mut self, fd: Fd, buf: &mut [u8], cookie: Dircookie) -> Result<Size> {
@@ -574,7 +597,11 @@ impl System for UnixSystem {
         if e.emulates_nonblock() {
             return nonblock::write(e.kind, host, bufs).map(size);
         }
-        retry(|| rustix::io::writev(host, bufs)).map(size)
+        match bufs {
+            [one] => retry(|| rustix::io::write(host, one)),
+            _ => retry(|| rustix::io::writev(host, bufs)),
+        }
+        .map(size)
     }
 
     fn path_create_directory(&mut self, fd: Fd, path: &str) -> Result<()> {
@@ -678,11 +705,7 @@ impl System for UnixSystem {
     }
 
     fn random_get(&mut self, buf: &mut [u8]) -> Result<()> {
-        let mut filled = 0;
-        while filled < buf.len() {
-            filled += retry(|| rustix::rand::getrandom(&mut buf[filled..], rustix::rand::GetRandomFlags::empty()))?;
-        }
-        Ok(())
+        self.random.fill(buf)
     }
 
     fn sock_accept(&mut self, fd: Fd, flags: Fdflags) -> Result<Fd> {

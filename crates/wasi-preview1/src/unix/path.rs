@@ -133,8 +133,8 @@ pub(crate) fn filestat_get(
     path: &str,
 ) -> Result<Filestat, Errno> {
     let dir = dir_entry(table, fd, Rights::PATH_FILESTAT_GET, false)?;
-    let target = open_path(resolver, dir.host.as_fd(), path, flags)?;
-    Ok(filestat(&rustix::fs::fstat(&target).wasi()?))
+    let follow = flags.contains(Lookupflags::SYMLINK_FOLLOW);
+    Ok(filestat(&sandbox::stat(resolver, dir.host.as_fd(), path, follow)?))
 }
 
 /// `path_filestat_set_times`.

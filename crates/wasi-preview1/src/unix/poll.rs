@@ -112,8 +112,10 @@ pub(crate) fn poll_oneoff(table: &FdTable, subs: &[Subscription], events: &mut [
     }
 
     if pollfds.is_empty() {
+        // A deadline already past (a timeout of 0) returns at once: no
+        // sleep, which would cost the kernel's timer slack.
         if out.n == 0 {
-            if let Some(d) = earliest {
+            if let Some(d) = earliest.filter(|&d| d > monotonic_now()) {
                 sleep_until(d);
             }
         }

@@ -128,6 +128,30 @@ fn check_path(path: &str) -> Result<(), Errno> {
     Ok(())
 }
 
+/// A path that is one entry of its directory (no slash, not `.` or `..`):
+/// there is nothing to resolve, so an `*at` call on the directory with the
+/// last component not followed stays beneath it on its own. Only a symlink
+/// there needs the resolver.
+fn single_name(path: &str) -> Option<&str> {
+    (!path.contains('/') && path != "." && path != "..").then_some(path)
+}
+
+/// Stats `path` beneath `root`, following a final symlink if `follow`.
+///
+/// # Errors
+/// As [`open`].
+pub fn stat(resolver: Resolver, root: BorrowedFd<'_>, path: &str, follow: bool) -> Result<rustix::fs::Stat, Errno> {
+    check_path(path)?;
+    if let Some(name) = single_name(path) {
+        match rustix::fs::statat(root, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) if follow && rustix::fs::FileType::from_raw_mode(st.st_mode) == rustix::fs::FileType::Symlink => {}
+            r => return r.wasi(),
+        }
+    }
+    let fd = open(resolver, root, path, OFlags::PATH, Mode::empty(), follow)?;
+    rustix::fs::fstat(&fd).wasi()
+}
+
 /// Opens `path` beneath `root` with `flags` (and `mode` when creating).
 /// When `follow` is false a symlink as the last component is not followed
 /// (`O_NOFOLLOW`: opening it fails with `ELOOP`, unless `O_PATH` is given).
@@ -149,6 +173,14 @@ pub fn open(
     }
     // openat2 refuses a mode without O_CREAT (openat ignores it).
     let mode = if flags.contains(OFlags::CREATE) { mode } else { Mode::empty() };
+    if let Some(name) = single_name(path) {
+        match rustix::fs::openat(root, name, flags | OFlags::NOFOLLOW | OFlags::CLOEXEC, mode) {
+            // A symlink to follow: the resolver's job.
+            Err(Host::LOOP | Host::NOTDIR) if follow => {}
+            Ok(fd) if follow && flags.contains(OFlags::PATH) && is_symlink(&fd) => {}
+            r => return r.wasi(),
+        }
+    }
     if openat2_usable(resolver) {
         if let Some(r) = try_openat2(root, path.as_bytes(), flags, mode) {
             return r;
