@@ -144,23 +144,23 @@ mod tests {
     fn decode_checks_every_entry() {
         let mut bytes = mem_with_iovs(&[(100, 10), (250, 6)]);
         let mem = GuestMemory::new(&mut bytes);
-        let list = IovecList::decode(&mem, 0, 2).unwrap();
+        let list = IovecList::<MAX_IOVS>::decode(&mem, 0, 2).unwrap();
         assert_eq!(list.total_len(), 16);
         let mut bytes = mem_with_iovs(&[(100, 10), (250, 7)]);
         let mem = GuestMemory::new(&mut bytes);
-        assert_eq!(IovecList::decode(&mem, 0, 2).unwrap_err(), Errno::FAULT);
+        assert_eq!(IovecList::<MAX_IOVS>::decode(&mem, 0, 2).unwrap_err(), Errno::FAULT);
         // A length that would wrap a 32-bit pointer.
         let mut bytes = mem_with_iovs(&[(0xFFFF_FFF0, 0x20)]);
         let mem = GuestMemory::new(&mut bytes);
-        assert_eq!(IovecList::decode(&mem, 0, 1).unwrap_err(), Errno::FAULT);
+        assert_eq!(IovecList::<MAX_IOVS>::decode(&mem, 0, 1).unwrap_err(), Errno::FAULT);
         // An array that runs past memory, and a count whose byte size
         // overflows u32.
         let mut bytes = mem_with_iovs(&[]);
         let mem = GuestMemory::new(&mut bytes);
-        assert_eq!(IovecList::decode(&mem, 248, 2).unwrap_err(), Errno::FAULT);
-        assert_eq!(IovecList::decode(&mem, 0, 0x2000_0001).unwrap_err(), Errno::FAULT);
-        assert_eq!(IovecList::decode(&mem, 2, 1).unwrap_err(), Errno::INVAL);
-        assert_eq!(IovecList::decode(&mem, 256, 0).unwrap().as_slice().len(), 0);
+        assert_eq!(IovecList::<MAX_IOVS>::decode(&mem, 248, 2).unwrap_err(), Errno::FAULT);
+        assert_eq!(IovecList::<MAX_IOVS>::decode(&mem, 0, 0x2000_0001).unwrap_err(), Errno::FAULT);
+        assert_eq!(IovecList::<MAX_IOVS>::decode(&mem, 2, 1).unwrap_err(), Errno::INVAL);
+        assert_eq!(IovecList::<MAX_IOVS>::decode(&mem, 256, 0).unwrap().as_slice().len(), 0);
     }
 
     #[test]
@@ -170,18 +170,18 @@ mod tests {
             bytes[i * 8 + 4..i * 8 + 8].copy_from_slice(&1u32.to_le_bytes());
         }
         let mem = GuestMemory::new(&mut bytes);
-        let list = IovecList::decode(&mem, 0, 70).unwrap();
+        let list = IovecList::<MAX_IOVS>::decode(&mem, 0, 70).unwrap();
         assert_eq!(list.as_slice().len(), MAX_IOVS);
         // The 70th entry out of bounds is still an error.
         bytes[69 * 8..69 * 8 + 4].copy_from_slice(&2000u32.to_le_bytes());
         let mem = GuestMemory::new(&mut bytes);
-        assert_eq!(IovecList::decode(&mem, 0, 70).unwrap_err(), Errno::FAULT);
+        assert_eq!(IovecList::<MAX_IOVS>::decode(&mem, 0, 70).unwrap_err(), Errno::FAULT);
     }
 
     #[test]
     fn carve_disjoint_in_guest_order() {
         let mut bytes = mem_with_iovs(&[(200, 8), (100, 4), (0, 0), (150, 2)]);
-        let list = IovecList::decode(&GuestMemory::new(&mut bytes), 0, 4).unwrap();
+        let list = IovecList::<MAX_IOVS>::decode(&GuestMemory::new(&mut bytes), 0, 4).unwrap();
         let mut out: [&mut [u8]; 4] = Default::default();
         assert_eq!(list.carve(&mut bytes, &mut out), 4);
         assert_eq!(out.iter().map(|s| s.len()).collect::<std::vec::Vec<_>>(), [8, 4, 0, 2]);
@@ -198,17 +198,17 @@ mod tests {
     #[test]
     fn carve_stops_at_the_first_overlap() {
         let mut bytes = mem_with_iovs(&[(100, 8), (120, 4), (104, 8), (200, 4)]);
-        let list = IovecList::decode(&GuestMemory::new(&mut bytes), 0, 4).unwrap();
+        let list = IovecList::<MAX_IOVS>::decode(&GuestMemory::new(&mut bytes), 0, 4).unwrap();
         let mut out: [&mut [u8]; 4] = Default::default();
         assert_eq!(list.carve(&mut bytes, &mut out), 2);
         // Identical ranges overlap too.
         let mut bytes = mem_with_iovs(&[(100, 8), (100, 8)]);
-        let list = IovecList::decode(&GuestMemory::new(&mut bytes), 0, 2).unwrap();
+        let list = IovecList::<MAX_IOVS>::decode(&GuestMemory::new(&mut bytes), 0, 2).unwrap();
         let mut out: [&mut [u8]; 2] = Default::default();
         assert_eq!(list.carve(&mut bytes, &mut out), 1);
         // Adjacent ranges do not.
         let mut bytes = mem_with_iovs(&[(108, 8), (100, 8)]);
-        let list = IovecList::decode(&GuestMemory::new(&mut bytes), 0, 2).unwrap();
+        let list = IovecList::<MAX_IOVS>::decode(&GuestMemory::new(&mut bytes), 0, 2).unwrap();
         let mut out: [&mut [u8]; 2] = Default::default();
         assert_eq!(list.carve(&mut bytes, &mut out), 2);
     }
@@ -216,7 +216,7 @@ mod tests {
     #[test]
     fn carve_respects_out_capacity() {
         let mut bytes = mem_with_iovs(&[(100, 1), (101, 1), (102, 1)]);
-        let list = IovecList::decode(&GuestMemory::new(&mut bytes), 0, 3).unwrap();
+        let list = IovecList::<MAX_IOVS>::decode(&GuestMemory::new(&mut bytes), 0, 3).unwrap();
         let mut out: [&mut [u8]; 2] = Default::default();
         assert_eq!(list.carve(&mut bytes, &mut out), 2);
     }
