@@ -12,7 +12,7 @@ fn host_calls(c: &mut Criterion) {
     let mut fx = Fixture::new(HOST_CALLS_WAT, &dir);
     let mut g = c.benchmark_group("host_call");
     g.throughput(Throughput::Elements(N as u64));
-    for export in ["empty_loop", "write_loop", "read_loop", "clock_loop", "random_loop", "poll_loop"] {
+    for export in ["empty_loop", "refused_loop", "write_loop", "read_loop", "clock_loop", "random_loop", "poll_loop"] {
         fx.call(export, &[Val::I32(1)]);
         g.bench_function(export.trim_end_matches("_loop"), |b| b.iter(|| fx.call(export, &[Val::I32(N)])));
     }

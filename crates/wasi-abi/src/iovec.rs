@@ -75,34 +75,23 @@ impl<const N: usize> IovecList<N> {
     /// disjoint.
     pub fn carve<'m>(&self, mem: &'m mut [u8], out: &mut [&'m mut [u8]]) -> usize {
         let items = &self.items[..self.len.min(out.len())];
-        // The longest prefix of pairwise-disjoint non-empty ranges.
-        let mut k = 0;
-        'prefix: while k < items.len() {
-            let a = items[k];
-            if a.buf_len != 0 {
-                for b in &items[..k] {
-                    if b.buf_len != 0 && overlaps(a, *b) {
-                        break 'prefix;
-                    }
-                }
-            }
-            k += 1;
-        }
-        // Order the non-empty ones by address (insertion sort of indices).
+        // Order the non-empty entries by address: an insertion sort, linear
+        // for the ascending lists guests usually pass.
         let mut order = [0u8; N];
-        let mut n = 0;
+        let mut n = sort_by_address(items, &mut order);
+        // Disjoint if no entry overlaps the next in address order (the
+        // usual case); otherwise take the longest disjoint prefix.
+        let k = if order[..n].windows(2).all(|w| !overlaps(items[usize::from(w[0])], items[usize::from(w[1])])) {
+            items.len()
+        } else {
+            let k = disjoint_prefix(items);
+            n = sort_by_address(&items[..k], &mut order);
+            k
+        };
         for (i, v) in items[..k].iter().enumerate() {
             if v.buf_len == 0 {
                 out[i] = &mut [];
-                continue;
             }
-            let mut j = n;
-            while j > 0 && items[usize::from(order[j - 1])].buf > v.buf {
-                order[j] = order[j - 1];
-                j -= 1;
-            }
-            order[j] = i as u8;
-            n += 1;
         }
         // Split memory front to back, handing each range to its slot.
         let mut rest: &'m mut [u8] = mem;
@@ -119,6 +108,36 @@ impl<const N: usize> IovecList<N> {
         }
         k
     }
+}
+
+/// Writes the indices of the non-empty `items` into `order`, sorted by
+/// address; returns how many.
+fn sort_by_address(items: &[Iovec], order: &mut [u8]) -> usize {
+    let mut n = 0;
+    for (i, v) in items.iter().enumerate() {
+        if v.buf_len == 0 {
+            continue;
+        }
+        let mut j = n;
+        while j > 0 && items[usize::from(order[j - 1])].buf > v.buf {
+            order[j] = order[j - 1];
+            j -= 1;
+        }
+        order[j] = i as u8;
+        n += 1;
+    }
+    n
+}
+
+/// The length of the longest prefix of `items` whose non-empty entries are
+/// pairwise disjoint.
+fn disjoint_prefix(items: &[Iovec]) -> usize {
+    for (k, a) in items.iter().enumerate() {
+        if a.buf_len != 0 && items[..k].iter().any(|b| b.buf_len != 0 && overlaps(*a, *b)) {
+            return k;
+        }
+    }
+    items.len()
 }
 
 fn overlaps(a: Iovec, b: Iovec) -> bool {

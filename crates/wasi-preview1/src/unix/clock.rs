@@ -44,6 +44,33 @@ pub(crate) fn monotonic_now() -> Timestamp {
     to_nanos(rustix::time::clock_gettime(ClockId::Monotonic)).unwrap_or(0)
 }
 
+thread_local! {
+    /// The thread's own timer slack, read once.
+    static THREAD_SLACK: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` (a wait) with the thread's timer slack set to `slack` ns: the
+/// kernel may end the wait up to that much late, to coalesce wakeups. The
+/// thread's own slack (the kernel's default is 50 µs) is restored after.
+pub(crate) fn with_slack<T>(slack: Timestamp, f: impl FnOnce() -> T) -> T {
+    let own = THREAD_SLACK.with(|c| match c.get() {
+        Some(v) => v,
+        None => {
+            let v = rustix::thread::current_timer_slack().unwrap_or(50_000);
+            c.set(Some(v));
+            v
+        }
+    });
+    let slack = slack.max(1);
+    if slack == own {
+        return f();
+    }
+    let _ = rustix::thread::set_current_timer_slack(core::num::NonZeroU64::new(slack));
+    let r = f();
+    let _ = rustix::thread::set_current_timer_slack(core::num::NonZeroU64::new(own));
+    r
+}
+
 /// Sleeps until the monotonic clock reaches `deadline`.
 pub(crate) fn sleep_until(deadline: Timestamp) {
     let ts = to_timespec(deadline);

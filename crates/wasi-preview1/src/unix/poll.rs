@@ -5,9 +5,13 @@
 //!   cannot be waited on: their event carries `ENOTSUP`.
 //! - Precision is honoured as the spec defines it, "the amount of time that
 //!   the implementation may wait additionally to coalesce with other
-//!   events": the wait ends at the earliest `deadline + precision`, and
-//!   every clock whose deadline has passed by then fires in the same call.
-//!   A clock never fires before its deadline.
+//!   events": the wait is a kernel timer at the earliest deadline whose
+//!   timer slack is the tightest window any clock allows (the earliest
+//!   `deadline + precision`, less that deadline; at least 1 ns). So a
+//!   precision of 0 wakes as close to the deadline as the kernel can,
+//!   rather than up to the default 50 µs late, and a looser one lets the
+//!   kernel coalesce. Every clock whose deadline has passed when the wait
+//!   ends fires in the same call; none fires before its deadline.
 //! - Regular files are always ready; an fd_read event reports the bytes
 //!   between the offset and the end of the file.
 //! - Other fds are polled with `poll(2)`; fd_read events report the bytes
@@ -17,7 +21,7 @@
 //!
 //! Up to [`INLINE`] subscriptions are handled without heap allocation.
 
-use super::clock::{monotonic_now, sleep_until};
+use super::clock::{monotonic_now, sleep_until, with_slack};
 use super::table::{FdTable, Kind};
 use rustix::event::{PollFd, PollFlags};
 use rustix::fs::SeekFrom;
@@ -67,7 +71,9 @@ pub(crate) fn poll_oneoff(table: &FdTable, subs: &[Subscription], events: &mut [
     }
     let mut out = Out { events, n: 0 };
     let start = monotonic_now();
+    // The earliest deadline, and the latest time the wait may end.
     let mut earliest: Option<Timestamp> = None;
+    let mut latest: Option<Timestamp> = None;
     let mut deadlines: SmallVec<[Option<Timestamp>; INLINE]> = SmallVec::with_capacity(subs.len());
     let mut pollfds: SmallVec<[PollFd<'_>; INLINE]> = SmallVec::new();
     let mut polled: SmallVec<[usize; INLINE]> = SmallVec::new();
@@ -78,8 +84,9 @@ pub(crate) fn poll_oneoff(table: &FdTable, subs: &[Subscription], events: &mut [
             SubscriptionU::Clock(c) => match deadline(c, start) {
                 Ok(d) => {
                     this_deadline = Some(d);
-                    let latest = d.saturating_add(c.precision);
-                    earliest = Some(earliest.map_or(latest, |e: Timestamp| e.min(latest)));
+                    earliest = Some(earliest.map_or(d, |e: Timestamp| e.min(d)));
+                    let end = d.saturating_add(c.precision);
+                    latest = Some(latest.map_or(end, |l: Timestamp| l.min(end)));
                 }
                 Err(e) => out.push(Event::for_subscription(sub, e)),
             },
@@ -115,8 +122,8 @@ pub(crate) fn poll_oneoff(table: &FdTable, subs: &[Subscription], events: &mut [
         // A deadline already past (a timeout of 0) returns at once: no
         // sleep, which would cost the kernel's timer slack.
         if out.n == 0 {
-            if let Some(d) = earliest.filter(|&d| d > monotonic_now()) {
-                sleep_until(d);
+            if let (Some(d), Some(l)) = (earliest.filter(|&d| d > monotonic_now()), latest) {
+                with_slack(l - d, || sleep_until(d));
             }
         }
     } else {
@@ -127,7 +134,11 @@ pub(crate) fn poll_oneoff(table: &FdTable, subs: &[Subscription], events: &mut [
                 earliest.map(|d| d.saturating_sub(monotonic_now()))
             };
             let ts = timeout.map(super::clock::to_timespec);
-            match rustix::event::poll(&mut pollfds, ts.as_ref()) {
+            let slack = match (earliest, latest) {
+                (Some(d), Some(l)) => l - d,
+                _ => 0,
+            };
+            match with_slack(slack, || rustix::event::poll(&mut pollfds, ts.as_ref())) {
                 Ok(_) => break,
                 Err(rustix::io::Errno::INTR) => continue,
                 Err(e) => return Err(super::errno::from_host(e)),

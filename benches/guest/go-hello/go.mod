@@ -1,0 +1,3 @@
+module wasirun.bench/hello
+
+go 1.21

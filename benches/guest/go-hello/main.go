@@ -1,0 +1,8 @@
+// Hello world in Go, for the start-up comparison.
+package main
+
+import "fmt"
+
+func main() {
+	fmt.Println("Hello, world!")
+}
