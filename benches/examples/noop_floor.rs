@@ -1,5 +1,6 @@
 //! The floor of a host call on wasmi: an import that does nothing, with
-//! and without borrowing linear memory. `cargo run --release -p
+//! and without borrowing linear memory, and one that only makes the
+//! 1-byte write(2) to /dev/null (no WASI layer). `cargo run --release -p
 //! wasi-run-benches --example noop_floor`
 use std::time::Instant;
 use wasmi::{Caller, Engine, Linker, Module, Store};
@@ -7,9 +8,13 @@ use wasmi::{Caller, Engine, Linker, Module, Store};
 const WAT: &str = r#"(module
   (import "env" "noop" (func $noop (param i32 i32) (result i32)))
   (import "env" "mem" (func $mem (param i32 i32) (result i32)))
+  (import "env" "write" (func $write (param i32 i32) (result i32)))
   (memory (export "memory") 1)
   (func (export "noop_loop") (param $n i32)
     (loop $l (drop (call $noop (i32.const 1) (i32.const 2)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1))) (br_if $l (local.get $n))))
+  (func (export "write_loop") (param $n i32)
+    (loop $l (drop (call $write (i32.const 1) (i32.const 2)))
       (local.set $n (i32.sub (local.get $n) (i32.const 1))) (br_if $l (local.get $n))))
   (func (export "mem_loop") (param $n i32)
     (loop $l (drop (call $mem (i32.const 1) (i32.const 2)))
@@ -29,8 +34,15 @@ fn main() {
             0
         })
         .unwrap();
+    // The bare system call, with no WASI layer: one byte to /dev/null.
+    let null = rustix::fs::open("/dev/null", rustix::fs::OFlags::WRONLY, rustix::fs::Mode::empty()).unwrap();
+    linker
+        .func_wrap("env", "write", move |_: Caller<'_, ()>, _: u32, _: u32| -> u32 {
+            rustix::io::write(&null, b"x").map_or(1, |_| 0)
+        })
+        .unwrap();
     let instance = linker.instantiate_and_start(&mut store, &module).unwrap();
-    for name in ["noop_loop", "mem_loop"] {
+    for name in ["noop_loop", "mem_loop", "write_loop"] {
         let f = instance.get_typed_func::<u32, ()>(&store, name).unwrap();
         f.call(&mut store, 1000).unwrap();
         let n = 20_000_000;
