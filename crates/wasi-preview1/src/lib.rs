@@ -5,7 +5,10 @@
 //! runtime, and one `System` can wrap another.
 //!
 //! [`unix::UnixSystem`] implements it on rustix: the fd table, preopened
-//! directories, sandboxed path resolution, poll and clocks.
+//! directories, sandboxed path resolution, poll and clocks. [`Tracer`]
+//! wraps any `System` and logs every call; [`Deterministic`] gives one
+//! virtual clocks and seeded randomness; [`delegate!`] forwards the calls a
+//! wrapper does not change.
 //!
 //! ```no_run
 //! use std::os::fd::AsFd;
@@ -16,9 +19,14 @@
 //! assert_eq!(sys.args_sizes_get().unwrap(), (1, 10));
 //! ```
 
+pub mod delegate;
+pub mod deterministic;
 mod system;
+pub mod trace;
 #[cfg(unix)]
 pub mod unix;
 
+pub use deterministic::Deterministic;
 pub use system::{AddrInfo, AddrInfoHints, Raised, Result, System};
+pub use trace::Tracer;
 pub use wasi_abi as abi;

@@ -20,6 +20,7 @@ mod sandbox_tests;
 mod sock;
 mod sockext;
 mod stat;
+mod stdio;
 mod table;
 
 use crate::system::{AddrInfo, AddrInfoHints, Raised, Result, System};
@@ -79,6 +80,8 @@ pub enum BuildError {
     NotASocket,
     /// A stdio fd could not be examined.
     Stdio(Fd, Errno),
+    /// A pipe or thread for in-memory stdio could not be made.
+    Pipe(String),
 }
 
 impl fmt::Display for BuildError {
@@ -90,11 +93,30 @@ impl fmt::Display for BuildError {
             BuildError::NotADirectory(name) => write!(f, "preopen {name:?} is not a directory"),
             BuildError::NotASocket => write!(f, "a preopened socket is not a socket"),
             BuildError::Stdio(fd, e) => write!(f, "stdio fd {fd}: {e}"),
+            BuildError::Pipe(e) => write!(f, "in-memory stdio: {e}"),
         }
     }
 }
 
 impl std::error::Error for BuildError {}
+
+/// Where one of the guest's stdio fds leads.
+#[derive(Debug)]
+enum Stdio {
+    Fd(OwnedFd),
+    Bytes(Vec<u8>),
+    Capture,
+}
+
+/// What a guest wrote to its captured stdout and stderr
+/// ([`UnixSystem::into_output`]).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// The bytes written to fd 1, if [`UnixSystemBuilder::capture_stdout`].
+    pub stdout: Vec<u8>,
+    /// The bytes written to fd 2, if [`UnixSystemBuilder::capture_stderr`].
+    pub stderr: Vec<u8>,
+}
 
 /// A directory handed to the guest.
 #[derive(Debug)]
@@ -109,7 +131,7 @@ struct Preopen {
 pub struct UnixSystemBuilder {
     args: Vec<Vec<u8>>,
     env: Vec<(Vec<u8>, Vec<u8>)>,
-    stdio: [Option<OwnedFd>; 3],
+    stdio: [Option<Stdio>; 3],
     preopens: Vec<Preopen>,
     sockets: Vec<OwnedFd>,
     net: Option<NetPolicy>,
@@ -144,7 +166,15 @@ impl UnixSystemBuilder {
     /// Gives the guest `fd` as its stdin (fd 0).
     #[must_use]
     pub fn stdin(mut self, fd: OwnedFd) -> Self {
-        self.stdio[0] = Some(fd);
+        self.stdio[0] = Some(Stdio::Fd(fd));
+        self
+    }
+
+    /// Gives the guest a pipe holding `bytes` as its stdin: it reads them,
+    /// then end-of-file.
+    #[must_use]
+    pub fn stdin_bytes(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.stdio[0] = Some(Stdio::Bytes(bytes.into()));
         self
     }
 
@@ -152,14 +182,30 @@ impl UnixSystemBuilder {
     /// unbuffered.
     #[must_use]
     pub fn stdout(mut self, fd: OwnedFd) -> Self {
-        self.stdio[1] = Some(fd);
+        self.stdio[1] = Some(Stdio::Fd(fd));
+        self
+    }
+
+    /// Captures what the guest writes to stdout (a pipe drained into
+    /// memory); [`UnixSystem::into_output`] returns it.
+    #[must_use]
+    pub fn capture_stdout(mut self) -> Self {
+        self.stdio[1] = Some(Stdio::Capture);
         self
     }
 
     /// Gives the guest `fd` as its stderr (fd 2), unbuffered.
     #[must_use]
     pub fn stderr(mut self, fd: OwnedFd) -> Self {
-        self.stdio[2] = Some(fd);
+        self.stdio[2] = Some(Stdio::Fd(fd));
+        self
+    }
+
+    /// Captures what the guest writes to stderr; [`UnixSystem::into_output`]
+    /// returns it.
+    #[must_use]
+    pub fn capture_stderr(mut self) -> Self {
+        self.stdio[2] = Some(Stdio::Capture);
         self
     }
 
@@ -239,10 +285,24 @@ impl UnixSystemBuilder {
         }
         let mut table = FdTable::default();
         let mut slots: Vec<Option<Entry>> = Vec::new();
-        for (i, fd) in self.stdio.into_iter().enumerate() {
-            let Some(fd) = fd else {
-                slots.push(None);
-                continue;
+        let mut captures: [Option<stdio::Capture>; 2] = [None, None];
+        for (i, io) in self.stdio.into_iter().enumerate() {
+            let pipe_err = |e: std::io::Error| BuildError::Pipe(e.to_string());
+            let fd = match io {
+                None => {
+                    slots.push(None);
+                    continue;
+                }
+                Some(Stdio::Fd(fd)) => fd,
+                Some(Stdio::Bytes(bytes)) => stdio::feed(bytes).map_err(pipe_err)?,
+                Some(Stdio::Capture) => {
+                    let (capture, fd) =
+                        stdio::Capture::start(if i == 1 { "stdout" } else { "stderr" }).map_err(pipe_err)?;
+                    if let Some(slot) = captures.get_mut(i.wrapping_sub(1)) {
+                        *slot = Some(capture);
+                    }
+                    fd
+                }
             };
             let (kind, filetype) = classify(fd.as_fd()).map_err(|e| BuildError::Stdio(i as Fd, e))?;
             let (base, inheriting) = applicable_rights(kind);
@@ -287,6 +347,7 @@ impl UnixSystemBuilder {
             net: self.net,
             random: random::Pool::default(),
             exit_code: None,
+            captures,
         })
     }
 }
@@ -314,6 +375,8 @@ pub struct UnixSystem {
     net: Option<NetPolicy>,
     random: random::Pool,
     exit_code: Option<Exitcode>,
+    /// Captured stdout and stderr.
+    captures: [Option<stdio::Capture>; 2],
 }
 
 impl UnixSystem {
@@ -333,6 +396,27 @@ impl UnixSystem {
     #[must_use]
     pub fn open_fds(&self) -> usize {
         self.table.iter().count()
+    }
+
+    /// Closes every fd the guest holds and returns what it wrote to its
+    /// captured stdout and stderr ([`UnixSystemBuilder::capture_stdout`],
+    /// [`UnixSystemBuilder::capture_stderr`]); empty for stdio that was not
+    /// captured.
+    #[must_use]
+    pub fn into_output(self) -> Output {
+        let UnixSystem { table, captures: [out, err], .. } = self;
+        drop(table);
+        Output {
+            stdout: out.map(stdio::Capture::finish).unwrap_or_default(),
+            stderr: err.map(stdio::Capture::finish).unwrap_or_default(),
+        }
+    }
+
+    /// How many times [`UnixSystemBuilder::max_open_files`] refused the
+    /// guest an fd (`EMFILE`).
+    #[must_use]
+    pub fn open_files_refused(&self) -> usize {
+        self.table.refused()
     }
 }
 

@@ -98,6 +98,8 @@ pub(crate) struct FdTable {
     open: usize,
     /// The most fds the guest may hold open at once.
     max_open: Option<usize>,
+    /// How many opens `max_open` refused.
+    refused: usize,
 }
 
 impl FdTable {
@@ -121,11 +123,19 @@ impl FdTable {
         }
     }
 
-    fn check_room(&self) -> Result<(), Errno> {
+    fn check_room(&mut self) -> Result<(), Errno> {
         match self.max_open {
-            Some(max) if self.open >= max => Err(Errno::MFILE),
+            Some(max) if self.open >= max => {
+                self.refused += 1;
+                Err(Errno::MFILE)
+            }
             _ => Ok(()),
         }
+    }
+
+    /// How many times the limit on open fds refused one.
+    pub(crate) fn refused(&self) -> usize {
+        self.refused
     }
 
     /// Fills an empty table with the initial entries (stdio, preopens),
@@ -224,6 +234,7 @@ mod tests {
         t.insert(entry()).unwrap();
         t.insert(entry()).unwrap();
         assert_eq!(t.insert(entry()).unwrap_err(), Errno::MFILE);
+        assert_eq!(t.refused(), 1);
         t.remove(0).unwrap();
         assert_eq!(t.insert(entry()).unwrap(), 0);
     }

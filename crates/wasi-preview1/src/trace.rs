@@ -1,0 +1,1005 @@
+//! [`Tracer`]: a [`System`] that logs every call of the one it wraps.
+//!
+//! One line per call, in the manner of `strace -T`: the call's name, its
+//! decoded arguments (fd numbers, flag and enumeration names, paths and
+//! data as quoted strings cut at [`Tracer::string_size`] bytes), then
+//! `= ` and the result or the errno's name, then the time the wrapped call
+//! took in seconds:
+//!
+//! ```text
+//! path_open(fd=3, dirflags=SYMLINK_FOLLOW, path="hello.txt", oflags=0, base=FD_READ|FD_SEEK, inheriting=0, fdflags=0) = 4 <0.000011>
+//! fd_read(fd=4, iovs=1, bytes=4096) = 12 "hello world\n" <0.000003>
+//! fd_read(fd=9, iovs=1, bytes=4096) = EBADF (Bad file descriptor.) <0.000000>
+//! ```
+//!
+//! Wrapping is the whole mechanism: a `Tracer<S, W>` is itself a
+//! [`System`], so it is chosen (or not) when the host is built, and a host
+//! that does not trace contains no tracing code at all. Embedders wrap a
+//! `System` with their own layers the same way.
+//!
+//! Each line is formatted into one reusable buffer and written with one
+//! `write_all`, so lines from a tracer writing to an unbuffered stream
+//! (stderr, a file) never interleave with each other. Errors writing the
+//! trace are ignored: tracing never changes what the guest sees.
+
+use crate::system::{AddrInfo, AddrInfoHints, Raised, Result, System};
+use std::fmt::{self, Display, Write as _};
+use std::io::{IoSlice, IoSliceMut, Write};
+use std::net::SocketAddr;
+use std::time::Instant;
+use wasi_abi::wasmedge::{AddressFamily, SockOpt, SockOptLevel, SockType};
+use wasi_abi::{
+    Advice, Clockid, Dircookie, Event, Exitcode, Fd, Fdflags, Fdstat, Filedelta, Filesize, Filestat, Fstflags,
+    Lookupflags, Oflags, Prestat, Riflags, Rights, Roflags, Sdflags, Siflags, Signal, Size, StringList, Subscription,
+    SubscriptionU, Timestamp, Whence,
+};
+
+/// The default for [`Tracer::string_size`], as strace's.
+pub const DEFAULT_STRING_SIZE: usize = 32;
+
+/// A [`System`] that writes a line to `W` for every call it forwards to `S`.
+#[derive(Debug)]
+pub struct Tracer<S, W> {
+    inner: S,
+    log: Log<W>,
+}
+
+impl<S: System, W: Write> Tracer<S, W> {
+    /// Wraps `inner`, writing the trace to `out`.
+    pub fn new(inner: S, out: W) -> Self {
+        Tracer { inner, log: Log { out, line: String::with_capacity(256), max: DEFAULT_STRING_SIZE } }
+    }
+
+    /// Sets how many bytes of a path or of data are shown before `...`.
+    #[must_use]
+    pub fn string_size(mut self, max: usize) -> Self {
+        self.log.max = max;
+        self
+    }
+
+    /// The wrapped system.
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+
+    /// The wrapped system, exclusively.
+    pub fn inner_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Unwraps the system and the trace's writer.
+    pub fn into_parts(self) -> (S, W) {
+        (self.inner, self.log.out)
+    }
+}
+
+#[derive(Debug)]
+struct Log<W> {
+    out: W,
+    line: String,
+    max: usize,
+}
+
+impl<W: Write> Log<W> {
+    /// Starts a line: the call and its arguments. Returns when the call starts.
+    fn begin(&mut self, name: &str, args: fmt::Arguments<'_>) -> Instant {
+        self.line.clear();
+        let _ = write!(self.line, "{name}({args})");
+        Instant::now()
+    }
+
+    /// Ends and writes the line: the result (`ok` shows a value) and the time.
+    fn end<T>(&mut self, start: Instant, r: &Result<T>, ok: impl FnOnce(&mut String, &T)) {
+        let took = start.elapsed();
+        self.line.push_str(" = ");
+        match r {
+            Ok(v) => ok(&mut self.line, v),
+            Err(e) => {
+                let _ = write!(self.line, "{e}");
+            }
+        }
+        let _ = writeln!(self.line, " <{:.6}>", took.as_secs_f64());
+        let _ = self.out.write_all(self.line.as_bytes());
+    }
+}
+
+/// Shows `0` for success.
+fn zero(line: &mut String, (): &()) {
+    line.push('0');
+}
+
+/// Shows a number.
+fn num<T: Display>(line: &mut String, v: &T) {
+    let _ = write!(line, "{v}");
+}
+
+/// Shows `v` with `{:?}`.
+fn debug<T: fmt::Debug>(line: &mut String, v: &T) {
+    let _ = write!(line, "{v:?}");
+}
+
+/// Bytes as a quoted, escaped string, cut after `max` bytes (`"..."...`).
+struct Quoted<I> {
+    parts: I,
+    /// How many bytes of `parts` there are to show.
+    len: usize,
+    max: usize,
+}
+
+impl<'a, I: Iterator<Item = &'a [u8]> + Clone> Display for Quoted<I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('"')?;
+        let shown = self.len.min(self.max);
+        for &b in self.parts.clone().flatten().take(shown) {
+            match b {
+                b'"' => f.write_str("\\\"")?,
+                b'\\' => f.write_str("\\\\")?,
+                b'\n' => f.write_str("\\n")?,
+                b'\r' => f.write_str("\\r")?,
+                b'\t' => f.write_str("\\t")?,
+                0x20..=0x7e => f.write_char(char::from(b))?,
+                _ => write!(f, "\\x{b:02x}")?,
+            }
+        }
+        f.write_char('"')?;
+        if shown < self.len {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
+}
+
+/// A string argument (a path), quoted and cut.
+fn quoted(s: &[u8], max: usize) -> Quoted<core::iter::Once<&[u8]>> {
+    Quoted { parts: core::iter::once(s), len: s.len(), max }
+}
+
+/// A bit set by name: `A|B`, `0` when empty, unknown bits in hex.
+struct Names<F>(F);
+
+impl<F: bitflags::Flags + Copy> Display for Names<F>
+where
+    F::Bits: fmt::LowerHex,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_char('0');
+        }
+        let mut first = true;
+        for (name, _) in self.0.iter_names() {
+            if !first {
+                f.write_char('|')?;
+            }
+            first = false;
+            f.write_str(name)?;
+        }
+        let unknown = self.0.difference(F::all());
+        if !unknown.is_empty() {
+            if !first {
+                f.write_char('|')?;
+            }
+            write!(f, "{:#x}", unknown.bits())?;
+        }
+        Ok(())
+    }
+}
+
+/// Rights, with every defined right shown as `ALL`.
+struct RightsNames(Rights);
+
+impl Display for RightsNames {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == Rights::all() { f.write_str("ALL") } else { Names(self.0).fmt(f) }
+    }
+}
+
+/// The count and total length of an iovec list.
+struct Iovs(usize, usize);
+
+impl Display for Iovs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "iovs={}, bytes={}", self.0, self.1)
+    }
+}
+
+fn iovs(bufs: &[IoSlice<'_>]) -> Iovs {
+    Iovs(bufs.len(), bufs.iter().map(|b| b.len()).sum())
+}
+
+fn iovs_mut(bufs: &[IoSliceMut<'_>]) -> Iovs {
+    Iovs(bufs.len(), bufs.iter().map(|b| b.len()).sum())
+}
+
+/// Shows the first `n` bytes of a gather list.
+fn show_data(line: &mut String, bufs: &[IoSlice<'_>], n: usize, max: usize) {
+    let _ = write!(line, " {}", Quoted { parts: bufs.iter().map(|b| &**b), len: n, max });
+}
+
+/// Shows the first `n` bytes of a scatter list (after a read).
+fn show_data_mut(line: &mut String, bufs: &[IoSliceMut<'_>], n: usize, max: usize) {
+    let _ = write!(line, " {}", Quoted { parts: bufs.iter().map(|b| &**b), len: n, max });
+}
+
+fn show_fdstat(line: &mut String, s: &Fdstat) {
+    let _ = write!(
+        line,
+        "{{filetype={}, flags={}, base={}, inheriting={}}}",
+        s.fs_filetype.name(),
+        Names(s.fs_flags),
+        RightsNames(s.fs_rights_base),
+        RightsNames(s.fs_rights_inheriting)
+    );
+}
+
+fn show_filestat(line: &mut String, s: &Filestat) {
+    let _ = write!(
+        line,
+        "{{dev={}, ino={}, filetype={}, nlink={}, size={}, atim={}, mtim={}, ctim={}}}",
+        s.dev,
+        s.ino,
+        s.filetype.name(),
+        s.nlink,
+        s.size,
+        s.atim,
+        s.mtim,
+        s.ctim
+    );
+}
+
+fn show_strings(line: &mut String, list: &StringList<'_>, max: usize) {
+    line.push('[');
+    for (i, s) in list.iter().enumerate() {
+        if i > 0 {
+            line.push_str(", ");
+        }
+        let _ = write!(line, "{}", quoted(s, max));
+    }
+    line.push(']');
+}
+
+/// One subscription, as `{userdata=.., clock=.., ..}` or `{userdata=.., fd_read=..}`.
+struct Sub<'a>(&'a Subscription);
+
+impl Display for Sub<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{{userdata={}, ", self.0.userdata)?;
+        match self.0.u {
+            SubscriptionU::Clock(c) => write!(
+                f,
+                "clock={}, timeout={}, precision={}, flags={}}}",
+                c.id.name(),
+                c.timeout,
+                c.precision,
+                Names(c.flags)
+            ),
+            SubscriptionU::FdRead(fd) => write!(f, "fd_read={fd}}}"),
+            SubscriptionU::FdWrite(fd) => write!(f, "fd_write={fd}}}"),
+        }
+    }
+}
+
+struct Subs<'a>(&'a [Subscription]);
+
+impl Display for Subs<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('[')?;
+        for (i, s) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            Sub(s).fmt(f)?;
+        }
+        f.write_char(']')
+    }
+}
+
+fn show_events(line: &mut String, events: &[Event], n: Size) {
+    let _ = write!(line, "{n} [");
+    for (i, e) in events.iter().take(n as usize).enumerate() {
+        if i > 0 {
+            line.push_str(", ");
+        }
+        let _ = write!(line, "{{userdata={}, type={}, error={:?}", e.userdata, e.type_.name(), e.error);
+        if e.type_ != wasi_abi::Eventtype::Clock {
+            let _ = write!(line, ", nbytes={}, flags={}", e.fd_readwrite.nbytes, Names(e.fd_readwrite.flags));
+        }
+        line.push('}');
+    }
+    line.push(']');
+}
+
+impl<S: System, W: Write> System for Tracer<S, W> {
+    fn args_get(&mut self) -> Result<StringList<'_>> {
+        let t = self.log.begin("args_get", format_args!(""));
+        let r = self.inner.args_get();
+        let max = self.log.max;
+        self.log.end(t, &r, |l, list| show_strings(l, list, max));
+        r
+    }
+
+    fn args_sizes_get(&mut self) -> Result<(Size, Size)> {
+        let t = self.log.begin("args_sizes_get", format_args!(""));
+        let r = self.inner.args_sizes_get();
+        self.log.end(t, &r, debug);
+        r
+    }
+
+    fn environ_get(&mut self) -> Result<StringList<'_>> {
+        let t = self.log.begin("environ_get", format_args!(""));
+        let r = self.inner.environ_get();
+        let max = self.log.max;
+        self.log.end(t, &r, |l, list| show_strings(l, list, max));
+        r
+    }
+
+    fn environ_sizes_get(&mut self) -> Result<(Size, Size)> {
+        let t = self.log.begin("environ_sizes_get", format_args!(""));
+        let r = self.inner.environ_sizes_get();
+        self.log.end(t, &r, debug);
+        r
+    }
+
+    fn clock_res_get(&mut self, id: Clockid) -> Result<Timestamp> {
+        let t = self.log.begin("clock_res_get", format_args!("id={}", id.name()));
+        let r = self.inner.clock_res_get(id);
+        self.log.end(t, &r, num);
+        r
+    }
+
+    fn clock_time_get(&mut self, id: Clockid, precision: Timestamp) -> Result<Timestamp> {
+        let t = self.log.begin("clock_time_get", format_args!("id={}, precision={precision}", id.name()));
+        let r = self.inner.clock_time_get(id, precision);
+        self.log.end(t, &r, num);
+        r
+    }
+
+    fn fd_advise(&mut self, fd: Fd, offset: Filesize, len: Filesize, advice: Advice) -> Result<()> {
+        let t =
+            self.log.begin("fd_advise", format_args!("fd={fd}, offset={offset}, len={len}, advice={}", advice.name()));
+        let r = self.inner.fd_advise(fd, offset, len, advice);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn fd_allocate(&mut self, fd: Fd, offset: Filesize, len: Filesize) -> Result<()> {
+        let t = self.log.begin("fd_allocate", format_args!("fd={fd}, offset={offset}, len={len}"));
+        let r = self.inner.fd_allocate(fd, offset, len);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn fd_close(&mut self, fd: Fd) -> Result<()> {
+        let t = self.log.begin("fd_close", format_args!("fd={fd}"));
+        let r = self.inner.fd_close(fd);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn fd_datasync(&mut self, fd: Fd) -> Result<()> {
+        let t = self.log.begin("fd_datasync", format_args!("fd={fd}"));
+        let r = self.inner.fd_datasync(fd);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn fd_fdstat_get(&mut self, fd: Fd) -> Result<Fdstat> {
+        let t = self.log.begin("fd_fdstat_get", format_args!("fd={fd}"));
+        let r = self.inner.fd_fdstat_get(fd);
+        self.log.end(t, &r, show_fdstat);
+        r
+    }
+
+    fn fd_fdstat_set_flags(&mut self, fd: Fd, flags: Fdflags) -> Result<()> {
+        let t = self.log.begin("fd_fdstat_set_flags", format_args!("fd={fd}, flags={}", Names(flags)));
+        let r = self.inner.fd_fdstat_set_flags(fd, flags);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn fd_fdstat_set_rights(&mut self, fd: Fd, base: Rights, inheriting: Rights) -> Result<()> {
+        let t = self.log.begin(
+            "fd_fdstat_set_rights",
+            format_args!("fd={fd}, base={}, inheriting={}", RightsNames(base), RightsNames(inheriting)),
+        );
+        let r = self.inner.fd_fdstat_set_rights(fd, base, inheriting);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn fd_filestat_get(&mut self, fd: Fd) -> Result<Filestat> {
+        let t = self.log.begin("fd_filestat_get", format_args!("fd={fd}"));
+        let r = self.inner.fd_filestat_get(fd);
+        self.log.end(t, &r, show_filestat);
+        r
+    }
+
+    fn fd_filestat_set_size(&mut self, fd: Fd, size: Filesize) -> Result<()> {
+        let t = self.log.begin("fd_filestat_set_size", format_args!("fd={fd}, size={size}"));
+        let r = self.inner.fd_filestat_set_size(fd, size);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn fd_filestat_set_times(&mut self, fd: Fd, atim: Timestamp, mtim: Timestamp, flags: Fstflags) -> Result<()> {
+        let t = self
+            .log
+            .begin("fd_filestat_set_times", format_args!("fd={fd}, atim={atim}, mtim={mtim}, flags={}", Names(flags)));
+        let r = self.inner.fd_filestat_set_times(fd, atim, mtim, flags);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn fd_pread(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>], offset: Filesize) -> Result<Size> {
+        let t = self.log.begin("fd_pread", format_args!("fd={fd}, {}, offset={offset}", iovs_mut(bufs)));
+        let r = self.inner.fd_pread(fd, bufs, offset);
+        let max = self.log.max;
+        self.log.end(t, &r, |l, &n| {
+            num(l, &n);
+            show_data_mut(l, bufs, n as usize, max);
+        });
+        r
+    }
+
+    fn fd_prestat_get(&mut self, fd: Fd) -> Result<Prestat> {
+        let t = self.log.begin("fd_prestat_get", format_args!("fd={fd}"));
+        let r = self.inner.fd_prestat_get(fd);
+        self.log.end(t, &r, |l, Prestat::Dir { pr_name_len }| {
+            let _ = write!(l, "{{dir, name_len={pr_name_len}}}");
+        });
+        r
+    }
+
+    fn fd_prestat_dir_name(&mut self, fd: Fd, buf: &mut [u8]) -> Result<()> {
+        let t = self.log.begin("fd_prestat_dir_name", format_args!("fd={fd}, len={}", buf.len()));
+        let r = self.inner.fd_prestat_dir_name(fd, buf);
+        let max = self.log.max;
+        self.log.end(t, &r, |l, ()| {
+            let _ = write!(l, "0 {}", quoted(buf, max));
+        });
+        r
+    }
+
+    fn fd_pwrite(&mut self, fd: Fd, bufs: &[IoSlice<'_>], offset: Filesize) -> Result<Size> {
+        let max = self.log.max;
+        let t = self.log.begin("fd_pwrite", format_args!("fd={fd}, {}, offset={offset}", iovs(bufs)));
+        let r = self.inner.fd_pwrite(fd, bufs, offset);
+        self.log.end(t, &r, |l, &n| {
+            num(l, &n);
+            show_data(l, bufs, n as usize, max);
+        });
+        r
+    }
+
+    fn fd_read(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>]) -> Result<Size> {
+        let t = self.log.begin("fd_read", format_args!("fd={fd}, {}", iovs_mut(bufs)));
+        let r = self.inner.fd_read(fd, bufs);
+        let max = self.log.max;
+        self.log.end(t, &r, |l, &n| {
+            num(l, &n);
+            show_data_mut(l, bufs, n as usize, max);
+        });
+        r
+    }
+
+    fn fd_readdir(&mut self, fd: Fd, buf: &mut [u8], cookie: Dircookie) -> Result<Size> {
+        let t = self.log.begin("fd_readdir", format_args!("fd={fd}, len={}, cookie={cookie}", buf.len()));
+        let r = self.inner.fd_readdir(fd, buf, cookie);
+        self.log.end(t, &r, num);
+        r
+    }
+
+    fn fd_renumber(&mut self, fd: Fd, to: Fd) -> Result<()> {
+        let t = self.log.begin("fd_renumber", format_args!("fd={fd}, to={to}"));
+        let r = self.inner.fd_renumber(fd, to);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn fd_seek(&mut self, fd: Fd, offset: Filedelta, whence: Whence) -> Result<Filesize> {
+        let t = self.log.begin("fd_seek", format_args!("fd={fd}, offset={offset}, whence={}", whence.name()));
+        let r = self.inner.fd_seek(fd, offset, whence);
+        self.log.end(t, &r, num);
+        r
+    }
+
+    fn fd_sync(&mut self, fd: Fd) -> Result<()> {
+        let t = self.log.begin("fd_sync", format_args!("fd={fd}"));
+        let r = self.inner.fd_sync(fd);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn fd_tell(&mut self, fd: Fd) -> Result<Filesize> {
+        let t = self.log.begin("fd_tell", format_args!("fd={fd}"));
+        let r = self.inner.fd_tell(fd);
+        self.log.end(t, &r, num);
+        r
+    }
+
+    fn fd_write(&mut self, fd: Fd, bufs: &[IoSlice<'_>]) -> Result<Size> {
+        let max = self.log.max;
+        let t = self.log.begin("fd_write", format_args!("fd={fd}, {}", iovs(bufs)));
+        let r = self.inner.fd_write(fd, bufs);
+        self.log.end(t, &r, |l, &n| {
+            num(l, &n);
+            show_data(l, bufs, n as usize, max);
+        });
+        r
+    }
+
+    fn path_create_directory(&mut self, fd: Fd, path: &str) -> Result<()> {
+        let max = self.log.max;
+        let t = self.log.begin("path_create_directory", format_args!("fd={fd}, path={}", quoted(path.as_bytes(), max)));
+        let r = self.inner.path_create_directory(fd, path);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn path_filestat_get(&mut self, fd: Fd, flags: Lookupflags, path: &str) -> Result<Filestat> {
+        let max = self.log.max;
+        let t = self.log.begin(
+            "path_filestat_get",
+            format_args!("fd={fd}, flags={}, path={}", Names(flags), quoted(path.as_bytes(), max)),
+        );
+        let r = self.inner.path_filestat_get(fd, flags, path);
+        self.log.end(t, &r, show_filestat);
+        r
+    }
+
+    fn path_filestat_set_times(
+        &mut self,
+        fd: Fd,
+        flags: Lookupflags,
+        path: &str,
+        atim: Timestamp,
+        mtim: Timestamp,
+        fst_flags: Fstflags,
+    ) -> Result<()> {
+        let max = self.log.max;
+        let t = self.log.begin(
+            "path_filestat_set_times",
+            format_args!(
+                "fd={fd}, flags={}, path={}, atim={atim}, mtim={mtim}, fst_flags={}",
+                Names(flags),
+                quoted(path.as_bytes(), max),
+                Names(fst_flags)
+            ),
+        );
+        let r = self.inner.path_filestat_set_times(fd, flags, path, atim, mtim, fst_flags);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn path_link(
+        &mut self,
+        old_fd: Fd,
+        old_flags: Lookupflags,
+        old_path: &str,
+        new_fd: Fd,
+        new_path: &str,
+    ) -> Result<()> {
+        let max = self.log.max;
+        let t = self.log.begin(
+            "path_link",
+            format_args!(
+                "old_fd={old_fd}, old_flags={}, old_path={}, new_fd={new_fd}, new_path={}",
+                Names(old_flags),
+                quoted(old_path.as_bytes(), max),
+                quoted(new_path.as_bytes(), max)
+            ),
+        );
+        let r = self.inner.path_link(old_fd, old_flags, old_path, new_fd, new_path);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn path_open(
+        &mut self,
+        fd: Fd,
+        dirflags: Lookupflags,
+        path: &str,
+        oflags: Oflags,
+        fs_rights_base: Rights,
+        fs_rights_inheriting: Rights,
+        fdflags: Fdflags,
+    ) -> Result<Fd> {
+        let max = self.log.max;
+        let t = self.log.begin(
+            "path_open",
+            format_args!(
+                "fd={fd}, dirflags={}, path={}, oflags={}, base={}, inheriting={}, fdflags={}",
+                Names(dirflags),
+                quoted(path.as_bytes(), max),
+                Names(oflags),
+                RightsNames(fs_rights_base),
+                RightsNames(fs_rights_inheriting),
+                Names(fdflags)
+            ),
+        );
+        let r = self.inner.path_open(fd, dirflags, path, oflags, fs_rights_base, fs_rights_inheriting, fdflags);
+        self.log.end(t, &r, num);
+        r
+    }
+
+    fn path_readlink(&mut self, fd: Fd, path: &str, buf: &mut [u8]) -> Result<Size> {
+        let max = self.log.max;
+        let t = self
+            .log
+            .begin("path_readlink", format_args!("fd={fd}, path={}, len={}", quoted(path.as_bytes(), max), buf.len()));
+        let r = self.inner.path_readlink(fd, path, buf);
+        self.log.end(t, &r, |l, &n| {
+            let shown = &buf[..(n as usize).min(buf.len())];
+            let _ = write!(l, "{n} {}", quoted(shown, max));
+        });
+        r
+    }
+
+    fn path_remove_directory(&mut self, fd: Fd, path: &str) -> Result<()> {
+        let max = self.log.max;
+        let t = self.log.begin("path_remove_directory", format_args!("fd={fd}, path={}", quoted(path.as_bytes(), max)));
+        let r = self.inner.path_remove_directory(fd, path);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn path_rename(&mut self, fd: Fd, old_path: &str, new_fd: Fd, new_path: &str) -> Result<()> {
+        let max = self.log.max;
+        let t = self.log.begin(
+            "path_rename",
+            format_args!(
+                "fd={fd}, old_path={}, new_fd={new_fd}, new_path={}",
+                quoted(old_path.as_bytes(), max),
+                quoted(new_path.as_bytes(), max)
+            ),
+        );
+        let r = self.inner.path_rename(fd, old_path, new_fd, new_path);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn path_symlink(&mut self, old_path: &str, fd: Fd, new_path: &str) -> Result<()> {
+        let max = self.log.max;
+        let t = self.log.begin(
+            "path_symlink",
+            format_args!(
+                "old_path={}, fd={fd}, new_path={}",
+                quoted(old_path.as_bytes(), max),
+                quoted(new_path.as_bytes(), max)
+            ),
+        );
+        let r = self.inner.path_symlink(old_path, fd, new_path);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn path_unlink_file(&mut self, fd: Fd, path: &str) -> Result<()> {
+        let max = self.log.max;
+        let t = self.log.begin("path_unlink_file", format_args!("fd={fd}, path={}", quoted(path.as_bytes(), max)));
+        let r = self.inner.path_unlink_file(fd, path);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn poll_oneoff(&mut self, subscriptions: &[Subscription], events: &mut [Event]) -> Result<Size> {
+        let t = self.log.begin("poll_oneoff", format_args!("{}", Subs(subscriptions)));
+        let r = self.inner.poll_oneoff(subscriptions, events);
+        self.log.end(t, &r, |l, &n| show_events(l, events, n));
+        r
+    }
+
+    fn proc_exit(&mut self, rval: Exitcode) {
+        let t = self.log.begin("proc_exit", format_args!("rval={rval}"));
+        self.inner.proc_exit(rval);
+        self.log.end(t, &Ok(()), |l, ()| l.push('?'));
+    }
+
+    fn proc_raise(&mut self, sig: Signal) -> Result<Raised> {
+        let t = self.log.begin("proc_raise", format_args!("sig={}", sig.name()));
+        let r = self.inner.proc_raise(sig);
+        self.log.end(t, &r, |l, raised| match raised {
+            Raised::Continue => l.push('0'),
+            Raised::Terminate(code) => {
+                let _ = write!(l, "0 (terminates with {code})");
+            }
+        });
+        r
+    }
+
+    fn sched_yield(&mut self) -> Result<()> {
+        let t = self.log.begin("sched_yield", format_args!(""));
+        let r = self.inner.sched_yield();
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn random_get(&mut self, buf: &mut [u8]) -> Result<()> {
+        let t = self.log.begin("random_get", format_args!("len={}", buf.len()));
+        let r = self.inner.random_get(buf);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn sock_accept(&mut self, fd: Fd, flags: Fdflags) -> Result<Fd> {
+        let t = self.log.begin("sock_accept", format_args!("fd={fd}, flags={}", Names(flags)));
+        let r = self.inner.sock_accept(fd, flags);
+        self.log.end(t, &r, num);
+        r
+    }
+
+    fn sock_recv(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>], flags: Riflags) -> Result<(Size, Roflags)> {
+        let t = self.log.begin("sock_recv", format_args!("fd={fd}, {}, flags={}", iovs_mut(bufs), Names(flags)));
+        let r = self.inner.sock_recv(fd, bufs, flags);
+        let max = self.log.max;
+        self.log.end(t, &r, |l, &(n, ro)| {
+            let _ = write!(l, "{n} roflags={}", Names(ro));
+            show_data_mut(l, bufs, n as usize, max);
+        });
+        r
+    }
+
+    fn sock_send(&mut self, fd: Fd, bufs: &[IoSlice<'_>], flags: Siflags) -> Result<Size> {
+        let max = self.log.max;
+        let t = self.log.begin("sock_send", format_args!("fd={fd}, {}, flags={}", iovs(bufs), Names(flags)));
+        let r = self.inner.sock_send(fd, bufs, flags);
+        self.log.end(t, &r, |l, &n| {
+            num(l, &n);
+            show_data(l, bufs, n as usize, max);
+        });
+        r
+    }
+
+    fn sock_shutdown(&mut self, fd: Fd, how: Sdflags) -> Result<()> {
+        let t = self.log.begin("sock_shutdown", format_args!("fd={fd}, how={}", Names(how)));
+        let r = self.inner.sock_shutdown(fd, how);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn sock_open(&mut self, family: AddressFamily, socktype: SockType) -> Result<Fd> {
+        let t = self.log.begin("sock_open", format_args!("family={}, type={}", family.name(), socktype.name()));
+        let r = self.inner.sock_open(family, socktype);
+        self.log.end(t, &r, num);
+        r
+    }
+
+    fn sock_bind(&mut self, fd: Fd, addr: SocketAddr) -> Result<()> {
+        let t = self.log.begin("sock_bind", format_args!("fd={fd}, addr={addr}"));
+        let r = self.inner.sock_bind(fd, addr);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn sock_connect(&mut self, fd: Fd, addr: SocketAddr) -> Result<()> {
+        let t = self.log.begin("sock_connect", format_args!("fd={fd}, addr={addr}"));
+        let r = self.inner.sock_connect(fd, addr);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn sock_listen(&mut self, fd: Fd, backlog: u32) -> Result<()> {
+        let t = self.log.begin("sock_listen", format_args!("fd={fd}, backlog={backlog}"));
+        let r = self.inner.sock_listen(fd, backlog);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn sock_recv_from(
+        &mut self,
+        fd: Fd,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: Riflags,
+    ) -> Result<(Size, Roflags, Option<SocketAddr>)> {
+        let t = self.log.begin("sock_recv_from", format_args!("fd={fd}, {}, flags={}", iovs_mut(bufs), Names(flags)));
+        let r = self.inner.sock_recv_from(fd, bufs, flags);
+        let max = self.log.max;
+        self.log.end(t, &r, |l, &(n, ro, from)| {
+            let _ = write!(l, "{n} roflags={}", Names(ro));
+            if let Some(from) = from {
+                let _ = write!(l, " from={from}");
+            }
+            show_data_mut(l, bufs, n as usize, max);
+        });
+        r
+    }
+
+    fn sock_send_to(&mut self, fd: Fd, bufs: &[IoSlice<'_>], addr: SocketAddr, flags: Siflags) -> Result<Size> {
+        let max = self.log.max;
+        let t = self
+            .log
+            .begin("sock_send_to", format_args!("fd={fd}, {}, addr={addr}, flags={}", iovs(bufs), Names(flags)));
+        let r = self.inner.sock_send_to(fd, bufs, addr, flags);
+        self.log.end(t, &r, |l, &n| {
+            num(l, &n);
+            show_data(l, bufs, n as usize, max);
+        });
+        r
+    }
+
+    fn sock_getsockopt(&mut self, fd: Fd, level: SockOptLevel, name: SockOpt) -> Result<i32> {
+        let t =
+            self.log.begin("sock_getsockopt", format_args!("fd={fd}, level={}, name={}", level.name(), name.name()));
+        let r = self.inner.sock_getsockopt(fd, level, name);
+        self.log.end(t, &r, num);
+        r
+    }
+
+    fn sock_setsockopt(&mut self, fd: Fd, level: SockOptLevel, name: SockOpt, value: i32) -> Result<()> {
+        let t = self.log.begin(
+            "sock_setsockopt",
+            format_args!("fd={fd}, level={}, name={}, value={value}", level.name(), name.name()),
+        );
+        let r = self.inner.sock_setsockopt(fd, level, name, value);
+        self.log.end(t, &r, zero);
+        r
+    }
+
+    fn sock_getlocaladdr(&mut self, fd: Fd) -> Result<SocketAddr> {
+        let t = self.log.begin("sock_getlocaladdr", format_args!("fd={fd}"));
+        let r = self.inner.sock_getlocaladdr(fd);
+        self.log.end(t, &r, num);
+        r
+    }
+
+    fn sock_getpeeraddr(&mut self, fd: Fd) -> Result<SocketAddr> {
+        let t = self.log.begin("sock_getpeeraddr", format_args!("fd={fd}"));
+        let r = self.inner.sock_getpeeraddr(fd);
+        self.log.end(t, &r, num);
+        r
+    }
+
+    fn sock_getaddrinfo(&mut self, node: &str, service: &str, hints: &AddrInfoHints) -> Result<Vec<AddrInfo>> {
+        let max = self.log.max;
+        let t = self.log.begin(
+            "sock_getaddrinfo",
+            format_args!(
+                "node={}, service={}, flags={}, family={}, type={}",
+                quoted(node.as_bytes(), max),
+                quoted(service.as_bytes(), max),
+                Names(hints.flags),
+                hints.family.name(),
+                hints.socktype.name()
+            ),
+        );
+        let r = self.inner.sock_getaddrinfo(node, service, hints);
+        self.log.end(t, &r, |l, list| {
+            l.push('[');
+            for (i, a) in list.iter().enumerate() {
+                if i > 0 {
+                    l.push_str(", ");
+                }
+                let _ = write!(l, "{} {}", a.socktype.name(), a.addr);
+            }
+            l.push(']');
+        });
+        r
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use crate::unix::UnixSystem;
+    use std::os::fd::OwnedFd;
+
+    fn traced(dir: &std::path::Path) -> (Tracer<UnixSystem, Vec<u8>>, OwnedFd) {
+        let (r, w) = rustix::pipe::pipe().unwrap();
+        let d = rustix::fs::open(dir, rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC, 0.into()).unwrap();
+        let sys = UnixSystem::builder().arg("prog").arg("a\tb").stdout(w).preopen_dir(d, "/sandbox").build().unwrap();
+        (Tracer::new(sys, Vec::new()).string_size(8), r)
+    }
+
+    fn lines(t: &Tracer<UnixSystem, Vec<u8>>) -> Vec<String> {
+        String::from_utf8(t.log.out.clone()).unwrap().lines().map(str::to_owned).collect()
+    }
+
+    /// The line without its timing, which varies.
+    fn untimed(line: &str) -> &str {
+        let (body, time) = line.rsplit_once(" <").unwrap();
+        let secs: f64 = time.strip_suffix('>').unwrap().parse().unwrap();
+        assert!(secs >= 0.0);
+        body
+    }
+
+    #[test]
+    fn calls_arguments_results_and_errnos() {
+        let dir = std::env::temp_dir().join(format!("wasi-run-trace-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("file.txt"), "0123456789abcdef").unwrap();
+        let (mut t, _r) = traced(&dir);
+
+        // No stdin was given, so the first file opened is fd 0.
+        assert_eq!(t.args_sizes_get(), Ok((2, 9)));
+        assert_eq!(t.args_get().unwrap().count(), 2);
+        let n = t.fd_write(1, &[IoSlice::new(b"hi\n"), IoSlice::new(b"\x01there")]).unwrap();
+        assert_eq!(n, 9);
+        let fd = t
+            .path_open(
+                3,
+                Lookupflags::SYMLINK_FOLLOW,
+                "file.txt",
+                Oflags::empty(),
+                Rights::FD_READ | Rights::FD_SEEK,
+                Rights::empty(),
+                Fdflags::empty(),
+            )
+            .unwrap();
+        let mut buf = [0u8; 32];
+        assert_eq!(t.fd_read(fd, &mut [IoSliceMut::new(&mut buf)]), Ok(16));
+        assert_eq!(t.fd_seek(fd, -4, Whence::End), Ok(12));
+        assert_eq!(t.fd_close(42), Err(wasi_abi::Errno::BADF));
+        assert_eq!(
+            t.path_open(
+                3,
+                Lookupflags::empty(),
+                "../../etc/passwd",
+                Oflags::CREAT | Oflags::EXCL,
+                Rights::all(),
+                Rights::all(),
+                Fdflags::APPEND
+            )
+            .unwrap_err(),
+            wasi_abi::Errno::NOTCAPABLE
+        );
+        t.proc_exit(3);
+
+        let got = lines(&t);
+        let got: Vec<&str> = got.iter().map(|l| untimed(l)).collect();
+        assert_eq!(
+            got,
+            [
+                "args_sizes_get() = (2, 9)",
+                r#"args_get() = ["prog", "a\tb"]"#,
+                r#"fd_write(fd=1, iovs=2, bytes=9) = 9 "hi\n\x01ther"..."#,
+                r#"path_open(fd=3, dirflags=SYMLINK_FOLLOW, path="file.txt", oflags=0, base=FD_READ|FD_SEEK, inheriting=0, fdflags=0) = 0"#,
+                r#"fd_read(fd=0, iovs=1, bytes=32) = 16 "01234567"..."#,
+                "fd_seek(fd=0, offset=-4, whence=END) = 12",
+                "fd_close(fd=42) = EBADF (Bad file descriptor.)",
+                r#"path_open(fd=3, dirflags=0, path="../../et"..., oflags=CREAT|EXCL, base=ALL, inheriting=ALL, fdflags=APPEND) = ENOTCAPABLE (Extension: Capabilities insufficient.)"#,
+                "proc_exit(rval=3) = ?",
+            ]
+        );
+        let (sys, _) = t.into_parts();
+        assert_eq!(sys.exit_code(), Some(3));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn polls_show_subscriptions_and_events() {
+        let dir = std::env::temp_dir();
+        let (mut t, _r) = traced(&dir);
+        let subs = [
+            Subscription {
+                userdata: 7,
+                u: SubscriptionU::Clock(wasi_abi::SubscriptionClock {
+                    id: Clockid::Monotonic,
+                    timeout: 0,
+                    precision: 0,
+                    flags: wasi_abi::Subclockflags::empty(),
+                }),
+            },
+            Subscription { userdata: 8, u: SubscriptionU::FdWrite(1) },
+        ];
+        let mut events = [Event::default(); 2];
+        let n = t.poll_oneoff(&subs, &mut events).unwrap();
+        assert!(n >= 1);
+        let got = lines(&t);
+        let line = untimed(&got[0]);
+        assert!(
+            line.starts_with(
+                "poll_oneoff([{userdata=7, clock=MONOTONIC, timeout=0, precision=0, flags=0}, {userdata=8, fd_write=1}]) = "
+            ),
+            "{line}"
+        );
+        assert!(line.contains("{userdata=8, type=FD_WRITE, error=ESUCCESS, nbytes="), "{line}");
+    }
+
+    #[test]
+    fn flag_names_show_unknown_bits() {
+        assert_eq!(Names(Oflags::CREAT | Oflags::TRUNC).to_string(), "CREAT|TRUNC");
+        assert_eq!(Names(Oflags::from_bits_retain(0x101)).to_string(), "CREAT|0x100");
+        assert_eq!(Names(Fdflags::empty()).to_string(), "0");
+        assert_eq!(RightsNames(Rights::all()).to_string(), "ALL");
+        assert_eq!(quoted(b"a\"b\\c\xff", 32).to_string(), r#""a\"b\\c\xff""#);
+        assert_eq!(quoted(b"abcdef", 3).to_string(), r#""abc"..."#);
+    }
+}
