@@ -8,7 +8,8 @@
 //! - [`GuestMemory`], a bounds-checked little-endian view over linear memory;
 //! - codecs for iovec arrays ([`IovecList`]), [`Prestat`], [`Fdstat`],
 //!   [`Filestat`], [`Dirent`] ([`DirentWriter`]), [`Subscription`] and
-//!   [`Event`], each laid out exactly as the spec says.
+//!   [`Event`], each laid out exactly as the spec says;
+//! - the layouts where `wasi_unstable` (preview0) differs ([`preview0`]).
 //!
 //! Out-of-bounds ranges are [`Errno::FAULT`], misaligned structures
 //! [`Errno::INVAL`], unknown enumeration values and flag bits
@@ -25,6 +26,7 @@ mod errno;
 mod flags;
 mod iovec;
 mod memory;
+pub mod preview0;
 mod strings;
 mod structs;
 #[macro_use]

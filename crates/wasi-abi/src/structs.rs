@@ -201,29 +201,43 @@ impl Layout for Subscription {
     const SIZE: u32 = 48;
     const ALIGN: u32 = 8;
     fn decode(b: &[u8]) -> Result<Self, Errno> {
+        Subscription::decode_at(b, 16)
+    }
+    fn encode(&self, b: &mut [u8]) {
+        self.encode_at(b, 16);
+    }
+}
+
+impl Subscription {
+    /// Decodes a subscription whose clock contents start at `clock` (16 in
+    /// preview1; preview0 puts an identifier first, so 24 there). The fd
+    /// of an fd subscription is at 16 in both.
+    pub(crate) fn decode_at(b: &[u8], clock: usize) -> Result<Self, Errno> {
         let userdata = u64_at(b, 0);
         let u = match Eventtype::try_from(u8_at(b, 8))? {
             Eventtype::Clock => SubscriptionU::Clock(SubscriptionClock {
-                id: Clockid::try_from(u32_at(b, 16))?,
-                timeout: u64_at(b, 24),
-                precision: u64_at(b, 32),
-                flags: decode_flags(u16_at(b, 40))?,
+                id: Clockid::try_from(u32_at(b, clock))?,
+                timeout: u64_at(b, clock + 8),
+                precision: u64_at(b, clock + 16),
+                flags: decode_flags(u16_at(b, clock + 24))?,
             }),
             Eventtype::FdRead => SubscriptionU::FdRead(u32_at(b, 16)),
             Eventtype::FdWrite => SubscriptionU::FdWrite(u32_at(b, 16)),
         };
         Ok(Subscription { userdata, u })
     }
-    fn encode(&self, b: &mut [u8]) {
+
+    /// Encodes with the clock contents at `clock` (see [`Self::decode_at`]).
+    pub(crate) fn encode_at(&self, b: &mut [u8], clock: usize) {
         b.fill(0);
         put_u64(b, 0, self.userdata);
         b[8] = self.u.eventtype().raw();
         match self.u {
             SubscriptionU::Clock(c) => {
-                put_u32(b, 16, c.id.raw());
-                put_u64(b, 24, c.timeout);
-                put_u64(b, 32, c.precision);
-                put_u16(b, 40, c.flags.bits());
+                put_u32(b, clock, c.id.raw());
+                put_u64(b, clock + 8, c.timeout);
+                put_u64(b, clock + 16, c.precision);
+                put_u16(b, clock + 24, c.flags.bits());
             }
             SubscriptionU::FdRead(fd) | SubscriptionU::FdWrite(fd) => put_u32(b, 16, fd),
         }
