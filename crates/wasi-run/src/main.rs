@@ -6,15 +6,22 @@
 //! own stdio. Everything else is done through the capabilities it passes
 //! to the library.
 
+mod limits;
+
 use clap::Parser;
+use limits::{Given, parse_bytes, parse_duration};
 use std::ffi::OsString;
+use std::io::Write;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 use wasi_preview1::unix::{UnixSystem, net::NetPolicy, sandbox::Resolver};
-use wasi_wasmi::{Exit, engine_config, run_command};
-use wasmi::{Engine, Module};
+use wasi_preview1::{Deterministic, Tracer};
+use wasi_wasmi::{Exit, Finished, Limits, Run, engine_config_for};
+use wasmi::{Engine, ExternType, Module, Val, ValType};
 
 /// The exit status after a trap (128 + SIGABRT, as a native abort).
 const TRAP_STATUS: u8 = 134;
@@ -22,6 +29,14 @@ const TRAP_STATUS: u8 = 134;
 const MODULE_ERROR_STATUS: u8 = 1;
 /// The exit status for bad command-line input.
 const USAGE_STATUS: u8 = 2;
+/// The exit status when the guest failed after `--max-open-files` refused it an fd.
+const OPEN_FILES_STATUS: u8 = 121;
+/// The exit status when the guest failed after `--max-memory` refused it memory.
+const MEMORY_STATUS: u8 = 122;
+/// The exit status when the guest used up its `--fuel`.
+const FUEL_STATUS: u8 = 123;
+/// The exit status when the guest ran past its `--timeout` (as GNU timeout's).
+const TIMEOUT_STATUS: u8 = 124;
 
 /// Run a WebAssembly program that uses WASI preview1, on an interpreter.
 #[derive(Parser, Debug)]
@@ -62,6 +77,53 @@ struct Cli {
     #[arg(long = "allow-net", value_name = "RULES", num_args = 0..=1, require_equals = true, default_missing_value = "*")]
     allow_net: Option<String>,
 
+    /// Log every WASI call, its decoded arguments, result and duration, one
+    /// line per call, to stderr or to FILE.
+    #[arg(long = "trace", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "-")]
+    trace: Option<PathBuf>,
+
+    /// How many bytes of each path or data buffer `--trace` shows.
+    #[arg(long = "trace-string-size", value_name = "N", default_value_t = wasi_preview1::trace::DEFAULT_STRING_SIZE)]
+    trace_string_size: usize,
+
+    /// Call the export NAME instead of `_start`, with ARGS as its typed
+    /// arguments (i32, i64, f32, f64), and print its results, one per line.
+    /// A reactor's `_initialize` runs first.
+    #[arg(long = "invoke", value_name = "NAME")]
+    invoke: Option<String>,
+
+    /// Stop the guest once it has used N units of fuel (wasmi's: roughly
+    /// one per wasm instruction executed) (exit status 123).
+    #[arg(long = "fuel", value_name = "N")]
+    fuel: Option<u64>,
+
+    /// Let no linear memory grow beyond BYTES (a number, optionally with
+    /// K, M or G for KiB, MiB, GiB). Growing beyond fails as the spec
+    /// allows; a guest that then fails exits with status 122.
+    #[arg(long = "max-memory", value_name = "BYTES", value_parser = parse_bytes)]
+    max_memory: Option<Given<usize>>,
+
+    /// Stop the guest after DURATION (`1.5s`, `500ms`, `2m`, `1h`; a bare
+    /// number is seconds), wherever it is (exit status 124).
+    #[arg(long = "timeout", value_name = "DURATION", value_parser = parse_duration)]
+    timeout: Option<Given<Duration>>,
+
+    /// Let the guest hold at most N fds open at once (stdio and preopens
+    /// included); past it, opens fail with EMFILE. A guest that then fails
+    /// exits with status 121.
+    #[arg(long = "max-open-files", value_name = "N")]
+    max_open_files: Option<usize>,
+
+    /// Make runs reproducible: clocks start at 2020-01-01T00:00:00Z and
+    /// advance 1 µs per read, sleeps return at once, and random_get gives a
+    /// seeded (predictable) stream.
+    #[arg(long = "deterministic")]
+    deterministic: bool,
+
+    /// The seed for `--deterministic`'s random stream.
+    #[arg(long = "seed", value_name = "N", default_value_t = 0, requires = "deterministic")]
+    seed: u64,
+
     /// How guest paths are resolved beneath preopens: `auto` (openat2
     /// where the kernel has it) or `manual` (one component at a time).
     #[arg(long = "path-resolution", value_name = "MODE", default_value = "auto", hide = true)]
@@ -71,7 +133,8 @@ struct Cli {
     #[arg(value_name = "MODULE")]
     module: PathBuf,
 
-    /// Arguments for the program (its `argv[0]` is MODULE as given).
+    /// Arguments for the program (its `argv[0]` is MODULE as given), or
+    /// for the function named by `--invoke`.
     #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
     args: Vec<OsString>,
 }
@@ -138,8 +201,10 @@ fn parse_dir(spec: &str) -> Result<(&str, &str, bool), Failure> {
 
 fn build_system(cli: &Cli) -> Result<UnixSystem, Failure> {
     let mut b = UnixSystem::builder().arg(cli.module.as_os_str().as_bytes());
-    for a in &cli.args {
-        b = b.arg(a.as_bytes());
+    if cli.invoke.is_none() {
+        for a in &cli.args {
+            b = b.arg(a.as_bytes());
+        }
     }
     if cli.env_inherit {
         for (k, v) in std::env::vars_os() {
@@ -196,6 +261,9 @@ fn build_system(cli: &Cli) -> Result<UnixSystem, Failure> {
         let policy = NetPolicy::parse(rules).map_err(|e| Failure(USAGE_STATUS, format!("--allow-net: {e}")))?;
         b = b.network(policy);
     }
+    if let Some(max) = cli.max_open_files {
+        b = b.max_open_files(max);
+    }
     b = b.resolver(match cli.path_resolution {
         ResolutionArg::Auto => Resolver::Auto,
         ResolutionArg::Manual => Resolver::Manual,
@@ -208,16 +276,176 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
     let bytes =
         std::fs::read(&cli.module).map_err(|e| Failure(MODULE_ERROR_STATUS, format!("cannot read {name}: {e}")))?;
     let system = build_system(cli)?;
-    let engine = Engine::new(&engine_config());
+    let limits = Limits { fuel: cli.fuel, max_memory: cli.max_memory.as_ref().map(|m| m.value), timeout: None };
+    let engine = Engine::new(&engine_config_for(&limits));
     let module = load_module(&engine, &cli.module, &bytes)
         .map_err(|reason| Failure(MODULE_ERROR_STATUS, format!("invalid module {name}: {reason}")))?;
-    let finished = run_command(&engine, &module, system)
-        .map_err(|e| Failure(MODULE_ERROR_STATUS, format!("cannot run {name}: {}", one_line(&e))))?;
+    let invoke = match &cli.invoke {
+        Some(func) => Some((func.as_str(), invoke_args(&module, func, &cli.args)?)),
+        None => None,
+    };
+    let trace: Option<Box<dyn Write>> = match &cli.trace {
+        None => None,
+        Some(path) if path.as_os_str() == "-" => Some(Box::new(std::io::stderr())),
+        // The trace holds the guest's data: readable by this user only.
+        Some(path) => Some(Box::new(
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| Failure(USAGE_STATUS, format!("--trace={}: {e}", path.display())))?,
+        )),
+    };
+    if let Some(timeout) = &cli.timeout {
+        watchdog(timeout.clone());
+    }
+    let run = Run::new(&engine, &module).limits(limits);
+    let run = match &invoke {
+        Some((func, args)) => run.invoke(func, args),
+        None => run,
+    };
+    // Each combination of wrappers is its own System type: without
+    // --trace or --deterministic the guest runs on the UnixSystem itself.
+    let size = cli.trace_string_size;
+    let (finished, refused) = match (cli.deterministic, trace) {
+        (false, None) => finish(run.run(system), UnixSystem::open_files_refused),
+        (false, Some(out)) => {
+            finish(run.run(Tracer::new(system, out).string_size(size)), |s| s.inner().open_files_refused())
+        }
+        (true, None) => finish(run.run(Deterministic::new(system, cli.seed)), |s| s.inner().open_files_refused()),
+        (true, Some(out)) => {
+            let system = Tracer::new(Deterministic::new(system, cli.seed), out).string_size(size);
+            finish(run.run(system), |s| s.inner().inner().open_files_refused())
+        }
+    }
+    .map_err(|e| {
+        let hint = match (&e, &cli.invoke) {
+            (wasi_wasmi::RunError::Entry(_), None) => " (with --invoke NAME)",
+            _ => "",
+        };
+        Failure(MODULE_ERROR_STATUS, format!("cannot run {name}: {}{hint}", one_line(&e)))
+    })?;
+    status(cli, finished, refused)
+}
+
+/// How a run ended, without its system: the results and how many fds
+/// `--max-open-files` refused.
+type Ended = (Finished<()>, usize);
+
+fn finish<S>(
+    result: Result<Finished<S>, wasi_wasmi::RunError>,
+    refused: impl Fn(&S) -> usize,
+) -> Result<Ended, wasi_wasmi::RunError> {
+    let f = result?;
+    let n = refused(&f.system);
+    Ok((Finished { exit: f.exit, results: f.results, memory_refused: f.memory_refused, system: () }, n))
+}
+
+/// The exit status (and message) for how the guest ended.
+fn status(cli: &Cli, finished: Finished<()>, open_refused: usize) -> Result<u8, Failure> {
+    let failed = !finished.exit.success();
+    if failed && let Some(bytes) = finished.memory_refused {
+        return Err(Failure(
+            MEMORY_STATUS,
+            format!(
+                "the guest failed after --max-memory {} refused it {bytes} bytes of memory ({})",
+                cli.max_memory.as_ref().map_or("", |m| &m.text),
+                describe(&finished.exit)
+            ),
+        ));
+    }
+    if failed && open_refused > 0 {
+        return Err(Failure(
+            OPEN_FILES_STATUS,
+            format!(
+                "the guest failed after --max-open-files {} refused it {open_refused} fd(s) ({})",
+                cli.max_open_files.unwrap_or(0),
+                describe(&finished.exit)
+            ),
+        ));
+    }
     match finished.exit {
         // The host keeps the low eight bits of an exit status, as for a
         // native program.
-        Exit::Code(code) => Ok(code as u8),
+        Exit::Code(code) => {
+            if code == 0 {
+                print_results(&finished.results);
+            }
+            Ok(code as u8)
+        }
         Exit::Trap(e) => Err(Failure(TRAP_STATUS, format!("trap: {}", one_line(&e)))),
+        Exit::OutOfFuel => Err(Failure(FUEL_STATUS, format!("the guest used up its --fuel {}", cli.fuel.unwrap_or(0)))),
+        // The CLI's watchdog stops a guest at its deadline; this is the
+        // library's own time limit, not used here.
+        Exit::Timeout => Err(Failure(TIMEOUT_STATUS, "the guest ran past its time limit".into())),
+    }
+}
+
+/// How a guest ended, in a few words.
+fn describe(exit: &Exit) -> String {
+    match exit {
+        Exit::Code(code) => format!("exit status {code}"),
+        Exit::Trap(e) => format!("trap: {}", one_line(e)),
+        Exit::OutOfFuel => "out of fuel".into(),
+        Exit::Timeout => "timed out".into(),
+    }
+}
+
+/// Ends this process, whatever the guest is doing, once `timeout` passes.
+fn watchdog(timeout: Given<Duration>) {
+    std::thread::spawn(move || {
+        std::thread::sleep(timeout.value);
+        eprintln!("wasi-run: the guest ran past its --timeout {}", timeout.text);
+        std::process::exit(i32::from(TIMEOUT_STATUS));
+    });
+}
+
+/// Parses `--invoke`'s arguments by the export's parameter types.
+fn invoke_args(module: &Module, func: &str, args: &[OsString]) -> Result<Vec<Val>, Failure> {
+    let usage = |why: String| Failure(USAGE_STATUS, format!("--invoke {func}: {why}"));
+    let ty = match module.get_export(func) {
+        Some(ExternType::Func(ty)) => ty,
+        Some(_) => return Err(usage("the export is not a function".into())),
+        None => return Err(usage("the module has no such export".into())),
+    };
+    if ty.params().len() != args.len() {
+        return Err(usage(format!("takes {} argument(s), given {}", ty.params().len(), args.len())));
+    }
+    ty.params()
+        .iter()
+        .zip(args)
+        .map(|(t, a)| {
+            let text = a.to_string_lossy();
+            let bad = || usage(format!("{text:?} is not a valid {}", format!("{t:?}").to_lowercase()));
+            Ok(match t {
+                ValType::I32 => {
+                    Val::I32(text.parse::<i32>().or_else(|_| text.parse::<u32>().map(|v| v as i32)).map_err(|_| bad())?)
+                }
+                ValType::I64 => {
+                    Val::I64(text.parse::<i64>().or_else(|_| text.parse::<u64>().map(|v| v as i64)).map_err(|_| bad())?)
+                }
+                ValType::F32 => Val::F32(text.parse::<f32>().map_err(|_| bad())?.into()),
+                ValType::F64 => Val::F64(text.parse::<f64>().map_err(|_| bad())?.into()),
+                other => return Err(usage(format!("cannot pass a {other:?} from the command line"))),
+            })
+        })
+        .collect()
+}
+
+/// Prints an invoked function's results, one per line.
+fn print_results(results: &[Val]) {
+    let mut out = std::io::stdout().lock();
+    for v in results {
+        let _ = match v {
+            Val::I32(x) => writeln!(out, "{x}"),
+            Val::I64(x) => writeln!(out, "{x}"),
+            // Debug is the shortest text that reads back as the same value.
+            Val::F32(x) => writeln!(out, "{:?}", f32::from(*x)),
+            Val::F64(x) => writeln!(out, "{:?}", f64::from(*x)),
+            other => writeln!(out, "{other:?}"),
+        };
     }
 }
 

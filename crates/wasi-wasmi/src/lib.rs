@@ -16,14 +16,23 @@
 
 pub mod signatures;
 
+mod preview0;
 mod preview1;
 mod run;
 mod wasmedge;
 
 pub use preview1::POLL_INLINE;
-pub use run::{Exit, Finished, MAX_RECURSION_DEPTH, MAX_STACK_BYTES, RunError, engine_config, run_command};
+pub use run::{
+    Exit, FUEL_SLICE, Finished, Limits, MAX_RECURSION_DEPTH, MAX_STACK_BYTES, Run, RunError, engine_config,
+    engine_config_for, run_command,
+};
 pub use signatures::{SIGNATURES, Signature, WasmType};
 pub use wasmedge::add_wasmedge_sockets;
+
+/// The code in docs/embedding.md, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/embedding.md")]
+struct EmbeddingGuide;
 
 use wasi_abi::{Errno, GuestMemory};
 use wasi_preview1::System;
@@ -31,6 +40,9 @@ use wasmi::{Caller, Extern, Linker, Memory, errors::LinkerError};
 
 /// The import module name of preview1.
 pub const MODULE: &str = "wasi_snapshot_preview1";
+
+/// The import module name of preview0.
+pub const MODULE0: &str = "wasi_unstable";
 
 /// The WASI state kept in a store: the [`System`] and the guest's memory.
 #[derive(Debug)]
@@ -119,6 +131,40 @@ fn with_memory<T, S, R>(
     }
 }
 
+/// The implementation of `$name` under `wasi_unstable`: preview1's, except
+/// where preview0's ABI differs.
+macro_rules! preview0_impl {
+    (fd_fdstat_get) => {
+        preview0::fd_fdstat_get
+    };
+    (fd_filestat_get) => {
+        preview0::fd_filestat_get
+    };
+    (fd_seek) => {
+        preview0::fd_seek
+    };
+    (path_filestat_get) => {
+        preview0::path_filestat_get
+    };
+    (poll_oneoff) => {
+        preview0::poll_oneoff
+    };
+    ($name:ident) => {
+        preview1::$name
+    };
+}
+
+/// Whether `wasi_unstable` has `$name` (it has every preview1 call but
+/// `sock_accept`).
+macro_rules! in_preview0 {
+    (sock_accept) => {
+        false
+    };
+    ($name:ident) => {
+        true
+    };
+}
+
 macro_rules! register_imports {
     ($( $name:ident ( $($p:ident : $t:ident),* ) $(-> $never:tt)? ; )*) => {
         /// Registers every `wasi_snapshot_preview1` import on `linker`.
@@ -130,21 +176,39 @@ macro_rules! register_imports {
             linker: &mut Linker<T>,
             get: fn(&mut T) -> &mut WasiCtx<S>,
         ) -> Result<(), LinkerError> {
-            $( register_imports!(@one linker, get, $name ( $($p : $t),* ) $(-> $never)?); )*
+            $( register_imports!(@one linker, MODULE, get, preview1::$name, $name ( $($p : $t),* ) $(-> $never)?); )*
+            Ok(())
+        }
+
+        /// Registers every `wasi_unstable` (preview0) import on `linker`:
+        /// the preview1 calls but `sock_accept`, with preview0's `whence`
+        /// values, `filestat` and `subscription` layouts and rights
+        /// translated (see [`wasi_abi::preview0`]). `get` finds the
+        /// [`WasiCtx`] in the store data.
+        ///
+        /// # Errors
+        /// If `linker` already defines one of the imports.
+        pub fn add_preview0_to_linker<T: 'static, S: System + 'static>(
+            linker: &mut Linker<T>,
+            get: fn(&mut T) -> &mut WasiCtx<S>,
+        ) -> Result<(), LinkerError> {
+            $( if in_preview0!($name) {
+                register_imports!(@one linker, MODULE0, get, preview0_impl!($name), $name ( $($p : $t),* ) $(-> $never)?);
+            } )*
             Ok(())
         }
     };
-    (@one $linker:ident, $get:ident, $name:ident ( $($p:ident : $t:ident),* ) -> !) => {
-        $linker.func_wrap(MODULE, stringify!($name),
+    (@one $linker:ident, $module:ident, $get:ident, $imp:expr, $name:ident ( $($p:ident : $t:ident),* ) -> !) => {
+        $linker.func_wrap($module, stringify!($name),
             move |mut caller: Caller<'_, T>, $($p: $t),*| -> Result<(), wasmi::Error> {
-                errno_result(with_memory(&mut caller, $get, |mem, sys| preview1::$name(mem, sys, $($p),*)))
+                errno_result(with_memory(&mut caller, $get, |mem, sys| $imp(mem, sys, $($p),*)))
                     .map(drop)
             })?;
     };
-    (@one $linker:ident, $get:ident, $name:ident ( $($p:ident : $t:ident),* )) => {
-        $linker.func_wrap(MODULE, stringify!($name),
+    (@one $linker:ident, $module:ident, $get:ident, $imp:expr, $name:ident ( $($p:ident : $t:ident),* )) => {
+        $linker.func_wrap($module, stringify!($name),
             move |mut caller: Caller<'_, T>, $($p: $t),*| -> Result<u32, wasmi::Error> {
-                errno_result(with_memory(&mut caller, $get, |mem, sys| preview1::$name(mem, sys, $($p),*)))
+                errno_result(with_memory(&mut caller, $get, |mem, sys| $imp(mem, sys, $($p),*)))
             })?;
     };
 }

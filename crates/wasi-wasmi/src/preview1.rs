@@ -178,8 +178,19 @@ pub(crate) fn fd_fdstat_set_rights<S: System>(
 }
 
 pub(crate) fn fd_filestat_get<S: System>(mem: &mut GuestMemory<'_>, sys: &mut S, fd: u32, out: u32) -> R {
-    mem.check_out::<Filestat>(out)?;
-    Ok(mem.write(out, &sys.fd_filestat_get(fd)?)?)
+    fd_filestat_get_as(mem, sys, fd, out, |s: Filestat| s)
+}
+
+/// `fd_filestat_get`, writing the result in layout `L`.
+pub(crate) fn fd_filestat_get_as<S: System, L: Layout>(
+    mem: &mut GuestMemory<'_>,
+    sys: &mut S,
+    fd: u32,
+    out: u32,
+    layout: fn(Filestat) -> L,
+) -> R {
+    mem.check_out::<L>(out)?;
+    Ok(mem.write(out, &layout(sys.fd_filestat_get(fd)?))?)
 }
 
 pub(crate) fn fd_filestat_set_size<S: System>(_: &mut GuestMemory<'_>, sys: &mut S, fd: u32, size: u64) -> R {
@@ -273,7 +284,18 @@ pub(crate) fn fd_seek<S: System>(
     whence: u32,
     out: u32,
 ) -> R {
-    let whence = decode_enum::<Whence, u8>(whence)?;
+    seek(mem, sys, fd, offset, decode_enum::<Whence, u8>(whence)?, out)
+}
+
+/// `fd_seek` with a decoded `whence`.
+pub(crate) fn seek<S: System>(
+    mem: &mut GuestMemory<'_>,
+    sys: &mut S,
+    fd: u32,
+    offset: u64,
+    whence: Whence,
+    out: u32,
+) -> R {
     mem.check_out::<u64>(out)?;
     Ok(mem.write_u64(out, sys.fd_seek(fd, offset as i64, whence)?)?)
 }
@@ -312,10 +334,25 @@ pub(crate) fn path_filestat_get<S: System>(
     len: u32,
     out: u32,
 ) -> R {
+    path_filestat_get_as(mem, sys, fd, flags, path, len, out, |s: Filestat| s)
+}
+
+/// `path_filestat_get`, writing the result in layout `L`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn path_filestat_get_as<S: System, L: Layout>(
+    mem: &mut GuestMemory<'_>,
+    sys: &mut S,
+    fd: u32,
+    flags: u32,
+    path: u32,
+    len: u32,
+    out: u32,
+    layout: fn(Filestat) -> L,
+) -> R {
     let flags = decode_flags::<Lookupflags>(flags)?;
-    mem.check_out::<Filestat>(out)?;
+    mem.check_out::<L>(out)?;
     let stat = sys.path_filestat_get(fd, flags, mem.str(path, len)?)?;
-    Ok(mem.write(out, &stat)?)
+    Ok(mem.write(out, &layout(stat))?)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -457,12 +494,24 @@ pub(crate) fn poll_oneoff<S: System>(
     nsubs: u32,
     nevents: u32,
 ) -> R {
-    let subs_range = mem.check_array(in_, nsubs, Subscription::SIZE, Subscription::ALIGN)?;
+    poll_oneoff_as::<S, Subscription>(mem, sys, in_, out, nsubs, nevents)
+}
+
+/// `poll_oneoff` with subscriptions in layout `L`.
+pub(crate) fn poll_oneoff_as<S: System, L: Layout + Into<Subscription>>(
+    mem: &mut GuestMemory<'_>,
+    sys: &mut S,
+    in_: u32,
+    out: u32,
+    nsubs: u32,
+    nevents: u32,
+) -> R {
+    let subs_range = mem.check_array(in_, nsubs, L::SIZE, L::ALIGN)?;
     mem.check_array(out, nsubs, Event::SIZE, Event::ALIGN)?;
     mem.check_out::<u32>(nevents)?;
     let mut subs: SmallVec<[Subscription; POLL_INLINE]> = SmallVec::new();
-    for raw in mem.bytes()[subs_range].chunks_exact(Subscription::SIZE as usize) {
-        subs.push(Subscription::decode(raw)?);
+    for raw in mem.bytes()[subs_range].chunks_exact(L::SIZE as usize) {
+        subs.push(L::decode(raw)?.into());
     }
     let mut events: SmallVec<[Event; POLL_INLINE]> = SmallVec::from_elem(Event::default(), subs.len());
     let n = (sys.poll_oneoff(&subs, &mut events)? as usize).min(events.len());

@@ -1,9 +1,15 @@
-//! Running a preview1 command: instantiate, call `_start`, collect the exit.
+//! Running a guest: instantiate, initialise a reactor, call `_start` or a
+//! chosen export, within optional limits, and collect how it ended.
 
-use crate::{WasiCtx, add_to_linker, add_wasmedge_sockets};
+use crate::{WasiCtx, add_preview0_to_linker, add_to_linker, add_wasmedge_sockets};
 use std::fmt;
+use std::time::{Duration, Instant};
 use wasi_preview1::System;
-use wasmi::{CompilationMode, Config, Engine, Linker, Module, Store};
+use wasmi::errors::{MemoryError, TableError};
+use wasmi::{
+    CompilationMode, Config, Engine, Extern, Func, Linker, Module, ResourceLimiter, ResumableCall, Store, TrapCode, Val,
+};
+use wasmi_core::LimiterError;
 
 /// Call depth allowed to a guest. Go's wasip1 binaries map every Go call to
 /// a wasm call, so deep Go recursion needs deep wasm recursion; wasmi's
@@ -12,6 +18,11 @@ pub const MAX_RECURSION_DEPTH: usize = 1 << 20;
 
 /// Value-stack bytes allowed to a guest (grown on demand, up to this).
 pub const MAX_STACK_BYTES: usize = 1 << 30;
+
+/// Fuel given to a guest at a time when it runs under a time limit: the
+/// deadline is checked each time a slice is used up (a few milliseconds of
+/// interpretation).
+pub const FUEL_SLICE: u64 = 4_000_000;
 
 /// The engine configuration for real programs: functions are validated
 /// when the module loads (so an invalid module is refused before it runs)
@@ -27,18 +38,65 @@ pub fn engine_config() -> Config {
     config
 }
 
-/// Why a command did not run.
+/// [`engine_config`], with fuel metering when `limits` need it (a fuel
+/// budget or a time limit). Metering costs interpretation speed, so an
+/// engine without limits should not have it.
+#[must_use]
+pub fn engine_config_for(limits: &Limits) -> Config {
+    let mut config = engine_config();
+    config.consume_fuel(limits.needs_fuel());
+    config
+}
+
+/// Bounds on one run. The default bounds nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Fuel the guest may use, in wasmi's units: roughly one per wasm
+    /// instruction executed, more for some operations and for translating
+    /// each function on its first call. Running out ends the guest with
+    /// [`Exit::OutOfFuel`].
+    pub fuel: Option<u64>,
+    /// The largest size, in bytes, any linear memory may grow to. Growing
+    /// beyond it fails as the spec allows (`memory.grow` returns -1); the
+    /// refused size is reported in [`Finished::memory_refused`].
+    pub max_memory: Option<usize>,
+    /// How long the guest may run. It is checked whenever a
+    /// [`FUEL_SLICE`] is used up, so a guest computing in wasm is stopped
+    /// within milliseconds of the deadline ([`Exit::Timeout`]); a guest
+    /// blocked in a host call (a long sleep, a read) is stopped when the
+    /// call returns. A `start` section runs without the time limit.
+    pub timeout: Option<Duration>,
+}
+
+impl Limits {
+    /// Whether the engine needs fuel metering for these limits.
+    #[must_use]
+    pub fn needs_fuel(&self) -> bool {
+        self.fuel.is_some() || self.timeout.is_some()
+    }
+}
+
+/// Why a guest did not run.
 #[derive(Debug)]
 pub enum RunError {
-    /// The imports could not be defined or linked, or the module does not
-    /// export a `_start` function of type `() -> ()`.
+    /// The imports could not be defined or the module's imports could not
+    /// be satisfied.
     Link(wasmi::Error),
+    /// The entry point is missing or unusable: no `_start` (and no export
+    /// chosen), both `_start` and `_initialize`, an export that is not a
+    /// function, or arguments that do not fit its type.
+    Entry(String),
+    /// The limits need fuel metering and the engine was built without it
+    /// (see [`engine_config_for`]).
+    FuelNotEnabled,
 }
 
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RunError::Link(e) => write!(f, "{e}"),
+            RunError::Entry(why) => f.write_str(why),
+            RunError::FuelNotEnabled => f.write_str("the limits need an engine with fuel metering"),
         }
     }
 }
@@ -48,55 +106,328 @@ impl std::error::Error for RunError {}
 /// How a guest ended.
 #[derive(Debug)]
 pub enum Exit {
-    /// It returned from `_start` (0) or called `proc_exit` (its code).
+    /// It returned (0) or called `proc_exit` (its code).
     Code(i32),
     /// It trapped.
     Trap(wasmi::Error),
+    /// It used up its [`Limits::fuel`].
+    OutOfFuel,
+    /// It ran past its [`Limits::timeout`].
+    Timeout,
 }
 
-/// A finished command: how it ended, and the system it ran on.
+impl Exit {
+    /// Whether the guest ended well: it returned, or exited with status 0.
+    #[must_use]
+    pub fn success(&self) -> bool {
+        matches!(self, Exit::Code(0))
+    }
+}
+
+/// A finished guest: how it ended, what it returned, and the system it ran on.
 #[derive(Debug)]
 pub struct Finished<S> {
     /// How the guest ended.
     pub exit: Exit,
+    /// The invoked export's results, when it returned ([`Run::invoke`]);
+    /// empty otherwise.
+    pub results: Vec<Val>,
+    /// The largest memory size (bytes) refused by [`Limits::max_memory`],
+    /// if the guest asked for more than it allows.
+    pub memory_refused: Option<usize>,
     /// The system, for the embedder to inspect.
     pub system: S,
 }
 
-/// Instantiates `module` with the preview1 imports on `system` and runs its
-/// `_start`.
+/// One run of a module: what to call and within which limits.
 ///
-/// # Errors
-/// [`RunError::Link`] when the module cannot be instantiated (an import
-/// preview1 does not provide, a missing `_start`). A trap or exit while
-/// running is not an error: it is the [`Exit`] in [`Finished`].
-pub fn run_command<S: System + 'static>(engine: &Engine, module: &Module, system: S) -> Result<Finished<S>, RunError> {
-    let mut store = Store::new(engine, WasiCtx::new(system));
-    let mut linker = Linker::<WasiCtx<S>>::new(engine);
-    add_to_linker(&mut linker, |ctx| ctx).map_err(|e| RunError::Link(e.into()))?;
-    add_wasmedge_sockets(&mut linker, module, |ctx| ctx).map_err(|e| RunError::Link(e.into()))?;
-    let instance = match linker.instantiate_and_start(&mut store, module) {
-        Ok(i) => i,
-        Err(e) if e.as_trap_code().is_some() || e.i32_exit_status().is_some() => {
-            return Ok(finish(store, Err(e)));
-        }
-        Err(e) => return Err(RunError::Link(e)),
-    };
-    if let Some(memory) = instance.get_memory(&store, "memory") {
-        store.data_mut().set_memory(memory);
-    }
-    let start = instance.get_typed_func::<(), ()>(&store, "_start").map_err(RunError::Link)?;
-    let result = start.call(&mut store, ());
-    Ok(finish(store, result))
+/// ```
+/// # use wasi_preview1::unix::UnixSystem;
+/// # use wasi_wasmi::{Exit, Run, engine_config};
+/// # use wasmi::{Engine, Module, Val};
+/// let engine = Engine::new(&engine_config());
+/// let wasm = wat::parse_str(r#"(module (func (export "add") (param i32 i32) (result i32)
+///     (i32.add (local.get 0) (local.get 1))))"#).unwrap();
+/// let module = Module::new(&engine, &wasm[..]).unwrap();
+/// let system = UnixSystem::builder().build().unwrap();
+/// let args = [Val::I32(2), Val::I32(40)];
+/// let finished = Run::new(&engine, &module).invoke("add", &args).run(system).unwrap();
+/// assert!(finished.exit.success());
+/// assert_eq!(finished.results[0].i32(), Some(42));
+/// ```
+#[derive(Debug)]
+pub struct Run<'a> {
+    engine: &'a Engine,
+    module: &'a Module,
+    limits: Limits,
+    invoke: Option<(&'a str, &'a [Val])>,
 }
 
-fn finish<S>(store: Store<WasiCtx<S>>, result: Result<(), wasmi::Error>) -> Finished<S> {
-    let exit = match result {
-        Ok(()) => Exit::Code(0),
-        Err(e) => match e.i32_exit_status() {
-            Some(code) => Exit::Code(code),
-            None => Exit::Trap(e),
+impl<'a> Run<'a> {
+    /// A run of `module` on `engine` that calls `_start`, without limits.
+    #[must_use]
+    pub fn new(engine: &'a Engine, module: &'a Module) -> Self {
+        Run { engine, module, limits: Limits::default(), invoke: None }
+    }
+
+    /// Runs within `limits`.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Calls the export `name` with `args` instead of `_start` (after
+    /// `_initialize`, if the module exports it).
+    #[must_use]
+    pub fn invoke(mut self, name: &'a str, args: &'a [Val]) -> Self {
+        self.invoke = Some((name, args));
+        self
+    }
+
+    /// Instantiates the module with the preview1, preview0 and WasmEdge
+    /// socket imports on `system`, calls `_initialize` if the module
+    /// exports it (a reactor), then calls `_start` or the chosen export.
+    ///
+    /// # Errors
+    /// [`RunError`] when the module cannot be instantiated or has no usable
+    /// entry point. A trap, exit or exhausted limit while running is not an
+    /// error: it is the [`Exit`] in [`Finished`].
+    pub fn run<S: System + 'static>(self, system: S) -> Result<Finished<S>, RunError> {
+        let mut store = Store::new(
+            self.engine,
+            Host { wasi: WasiCtx::new(system), memory: MemoryLimit { max: self.limits.max_memory, refused: None } },
+        );
+        if self.limits.max_memory.is_some() {
+            store.limiter(|host| &mut host.memory);
+        }
+        let mut budget = Budget::new(&self.limits);
+        if budget.metered {
+            // The start section runs within the fuel budget, unsliced.
+            store.set_fuel(budget.fuel.unwrap_or(u64::MAX)).map_err(|_| RunError::FuelNotEnabled)?;
+        }
+        let mut linker = Linker::<Host<S>>::new(self.engine);
+        let link = |e: wasmi::errors::LinkerError| RunError::Link(e.into());
+        add_to_linker(&mut linker, |h| &mut h.wasi).map_err(link)?;
+        add_preview0_to_linker(&mut linker, |h| &mut h.wasi).map_err(link)?;
+        add_wasmedge_sockets(&mut linker, self.module, |h| &mut h.wasi).map_err(link)?;
+
+        let instance = match linker.instantiate_and_start(&mut store, self.module) {
+            Ok(i) => i,
+            Err(e) if e.as_trap_code().is_some() || e.i32_exit_status().is_some() => {
+                return Ok(finish(store, Err(Stop::Error(e)), Vec::new()));
+            }
+            // A memory the limiter refused at instantiation.
+            Err(e) if store.data().memory.refused.is_some() => {
+                return Ok(finish(store, Err(Stop::Error(e)), Vec::new()));
+            }
+            Err(e) => return Err(RunError::Link(e)),
+        };
+        if budget.metered {
+            let left = store.get_fuel().unwrap_or(0);
+            budget.spend(budget.fuel.unwrap_or(u64::MAX) - left);
+        }
+        if let Some(memory) = instance.get_memory(&store, "memory") {
+            store.data_mut().wasi.set_memory(memory);
+        }
+        let func = |name: &str| match instance.get_export(&store, name) {
+            Some(Extern::Func(f)) => Ok(Some(f)),
+            Some(_) => Err(RunError::Entry(format!("export {name:?} is not a function"))),
+            None => Ok(None),
+        };
+        let initialize = func("_initialize")?;
+        let start = func("_start")?;
+        if initialize.is_some() && start.is_some() {
+            return Err(RunError::Entry("the module exports both _start and _initialize".into()));
+        }
+        let (entry, args) = match self.invoke {
+            Some((name, args)) => {
+                let f = func(name)?.ok_or_else(|| RunError::Entry(format!("no export named {name:?}")))?;
+                check_args(&store, f, name, args)?;
+                (f, args)
+            }
+            None => match start {
+                Some(f) => (f, &[][..]),
+                None if initialize.is_some() => {
+                    return Err(RunError::Entry(
+                        "the module is a reactor (it exports _initialize, not _start): name an export to call".into(),
+                    ));
+                }
+                None => {
+                    return Err(RunError::Entry(
+                        "the module exports no _start function: name an export to call".into(),
+                    ));
+                }
+            },
+        };
+        let ty = entry.ty(&store);
+        if self.invoke.is_none() && (!ty.params().is_empty() || !ty.results().is_empty()) {
+            return Err(RunError::Entry("_start must take no parameters and return nothing".into()));
+        }
+        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for_ty(*t)).collect();
+        if let Some(init) = initialize {
+            if !init.ty(&store).params().is_empty() || !init.ty(&store).results().is_empty() {
+                return Err(RunError::Entry("_initialize must take no parameters and return nothing".into()));
+            }
+            if let Err(stop) = call(&mut store, init, &[], &mut [], &mut budget) {
+                return Ok(finish(store, Err(stop), Vec::new()));
+            }
+        }
+        let outcome = call(&mut store, entry, args, &mut results, &mut budget);
+        Ok(finish(store, outcome, results))
+    }
+}
+
+/// Instantiates `module` with the preview1 imports on `system` and runs its
+/// `_start` (a shorthand for [`Run::new`]`(engine, module).run(system)`).
+///
+/// # Errors
+/// As [`Run::run`].
+pub fn run_command<S: System + 'static>(engine: &Engine, module: &Module, system: S) -> Result<Finished<S>, RunError> {
+    Run::new(engine, module).run(system)
+}
+
+/// The store's data while a guest runs.
+struct Host<S> {
+    wasi: WasiCtx<S>,
+    memory: MemoryLimit,
+}
+
+/// wasmi's own default count of instances, tables and memories per store.
+const LIMIT_UNCHANGED: usize = 10_000;
+
+/// [`Limits::max_memory`], recording what it refused.
+struct MemoryLimit {
+    max: Option<usize>,
+    refused: Option<usize>,
+}
+
+impl ResourceLimiter for MemoryLimit {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> Result<bool, LimiterError> {
+        if self.max.is_some_and(|max| desired > max) {
+            self.refused = Some(self.refused.map_or(desired, |r| r.max(desired)));
+            return Ok(false);
+        }
+        Ok(maximum.is_none_or(|m| desired <= m))
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> Result<bool, LimiterError> {
+        Ok(maximum.is_none_or(|m| desired <= m))
+    }
+
+    fn memory_grow_failed(&mut self, _error: &MemoryError) -> Result<(), LimiterError> {
+        Ok(())
+    }
+
+    fn table_grow_failed(&mut self, _error: &TableError) -> Result<(), LimiterError> {
+        Ok(())
+    }
+
+    fn instances(&self) -> usize {
+        LIMIT_UNCHANGED
+    }
+
+    fn tables(&self) -> usize {
+        LIMIT_UNCHANGED
+    }
+
+    fn memories(&self) -> usize {
+        LIMIT_UNCHANGED
+    }
+}
+
+/// Checks `args` against the parameters of the export `name`.
+fn check_args<T>(store: &Store<T>, f: Func, name: &str, args: &[Val]) -> Result<(), RunError> {
+    let ty = f.ty(store);
+    let want: Vec<_> = ty.params().to_vec();
+    let got: Vec<_> = args.iter().map(Val::ty).collect();
+    if want != got {
+        return Err(RunError::Entry(format!("{name} takes {want:?}, given {got:?}")));
+    }
+    Ok(())
+}
+
+/// Fuel left to spend and the time limit.
+struct Budget {
+    metered: bool,
+    /// Fuel left, if the fuel is limited.
+    fuel: Option<u64>,
+    deadline: Option<Instant>,
+}
+
+impl Budget {
+    fn new(limits: &Limits) -> Self {
+        Budget { metered: limits.needs_fuel(), fuel: limits.fuel, deadline: limits.timeout.map(|t| Instant::now() + t) }
+    }
+
+    /// The fuel to give the guest before it next checks in.
+    fn slice(&self) -> u64 {
+        match (self.fuel, self.deadline) {
+            (Some(fuel), None) => fuel,
+            (Some(fuel), Some(_)) => fuel.min(FUEL_SLICE),
+            (None, _) => FUEL_SLICE,
+        }
+    }
+
+    fn spend(&mut self, used: u64) {
+        if let Some(fuel) = &mut self.fuel {
+            *fuel = fuel.saturating_sub(used);
+        }
+    }
+}
+
+/// Why a call stopped early.
+enum Stop {
+    Error(wasmi::Error),
+    OutOfFuel,
+    Timeout,
+}
+
+/// Calls `f`, slicing its fuel when the run is metered.
+fn call<T>(store: &mut Store<T>, f: Func, args: &[Val], results: &mut [Val], budget: &mut Budget) -> Result<(), Stop> {
+    if !budget.metered {
+        return f.call(&mut *store, args, results).map_err(Stop::Error);
+    }
+    let mut given = budget.slice();
+    store.set_fuel(given).map_err(Stop::Error)?;
+    let mut outcome = f.call_resumable(&mut *store, args, results);
+    loop {
+        let left = store.get_fuel().unwrap_or(0);
+        budget.spend(given - left);
+        match outcome.map_err(Stop::Error)? {
+            ResumableCall::Finished => return Ok(()),
+            ResumableCall::HostTrap(trap) => return Err(Stop::Error(trap.into_host_error())),
+            ResumableCall::OutOfFuel(paused) => {
+                if budget.fuel.is_some_and(|fuel| fuel < paused.required_fuel().max(1)) {
+                    return Err(Stop::OutOfFuel);
+                }
+                if budget.deadline.is_some_and(|d| Instant::now() >= d) {
+                    return Err(Stop::Timeout);
+                }
+                given = budget.slice().max(paused.required_fuel());
+                store.set_fuel(given).map_err(Stop::Error)?;
+                outcome = paused.resume(&mut *store, results);
+            }
+        }
+    }
+}
+
+fn finish<S>(store: Store<Host<S>>, outcome: Result<(), Stop>, results: Vec<Val>) -> Finished<S> {
+    let (exit, results) = match outcome {
+        Ok(()) => (Exit::Code(0), results),
+        Err(Stop::OutOfFuel) => (Exit::OutOfFuel, Vec::new()),
+        Err(Stop::Timeout) => (Exit::Timeout, Vec::new()),
+        Err(Stop::Error(e)) => match (e.i32_exit_status(), e.as_trap_code()) {
+            (Some(code), _) => (Exit::Code(code), Vec::new()),
+            (None, Some(TrapCode::OutOfFuel)) => (Exit::OutOfFuel, Vec::new()),
+            _ => (Exit::Trap(e), Vec::new()),
         },
     };
-    Finished { exit, system: store.into_data().into_system() }
+    let host = store.into_data();
+    Finished { exit, results, memory_refused: host.memory.refused, system: host.wasi.into_system() }
 }

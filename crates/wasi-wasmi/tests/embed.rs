@@ -2,9 +2,10 @@
 //! run a module, read its output and exit code back.
 
 use std::io::Read;
+use std::time::{Duration, Instant};
 use wasi_preview1::unix::UnixSystem;
-use wasi_wasmi::{Exit, engine_config, run_command};
-use wasmi::{Engine, Module};
+use wasi_wasmi::{Exit, Limits, Run, RunError, engine_config, engine_config_for, run_command};
+use wasmi::{Engine, Module, Val};
 
 const GUEST: &str = r#"
 (module
@@ -54,4 +55,148 @@ fn a_missing_start_is_a_link_error() {
     let engine = Engine::new(&engine_config());
     let module = Module::new(&engine, &wat::parse_str("(module)").unwrap()[..]).unwrap();
     assert!(run_command(&engine, &module, UnixSystem::builder().build().unwrap()).is_err());
+}
+
+const CAT: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 64) "to stderr\n")
+  ;; Copies stdin to stdout until end-of-file, then says so on stderr.
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 1024))
+    (i32.store (i32.const 4) (i32.const 4096))
+    (block $eof
+      (loop $copy
+        (br_if $eof (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+        (br_if $eof (i32.eqz (i32.load (i32.const 8))))
+        (i32.store (i32.const 16) (i32.const 1024))
+        (i32.store (i32.const 20) (i32.load (i32.const 8)))
+        (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 12)))
+        (br $copy)))
+    (i32.store (i32.const 16) (i32.const 64))
+    (i32.store (i32.const 20) (i32.const 10))
+    (drop (call $fd_write (i32.const 2) (i32.const 16) (i32.const 1) (i32.const 12)))))
+"#;
+
+fn module(engine: &Engine, wat: &str) -> Module {
+    Module::new(engine, &wat::parse_str(wat).unwrap()[..]).unwrap()
+}
+
+/// Input fed from memory, output captured into memory: no host fds involved.
+#[test]
+fn stdio_in_memory() {
+    let engine = Engine::new(&engine_config());
+    let input: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
+    let system =
+        UnixSystem::builder().arg("cat").stdin_bytes(input.clone()).capture_stdout().capture_stderr().build().unwrap();
+    let finished = run_command(&engine, &module(&engine, CAT), system).unwrap();
+    assert!(finished.exit.success(), "{:?}", finished.exit);
+    let output = finished.system.into_output();
+    assert!(output.stdout == input, "stdout differs from the input");
+    assert_eq!(output.stderr, b"to stderr\n");
+}
+
+const SPIN: &str = r#"(module (func (export "_start") (loop $l (br $l))))"#;
+
+#[test]
+fn fuel_runs_out() {
+    let limits = Limits { fuel: Some(1_000_000), ..Limits::default() };
+    let engine = Engine::new(&engine_config_for(&limits));
+    let spin = module(&engine, SPIN);
+    let run = Run::new(&engine, &spin).limits(limits);
+    let finished = run.run(UnixSystem::builder().build().unwrap()).unwrap();
+    assert!(matches!(finished.exit, Exit::OutOfFuel), "{:?}", finished.exit);
+}
+
+#[test]
+fn fuel_limits_need_a_metered_engine() {
+    let engine = Engine::new(&engine_config());
+    let spin = module(&engine, SPIN);
+    let run = Run::new(&engine, &spin).limits(Limits { fuel: Some(5), ..Limits::default() });
+    assert!(matches!(run.run(UnixSystem::builder().build().unwrap()), Err(RunError::FuelNotEnabled)));
+}
+
+/// The library's time limit (fuel slices, checked against the clock)
+/// stops an endless loop soon after the deadline.
+#[test]
+fn timeout_stops_an_endless_loop() {
+    let limits = Limits { timeout: Some(Duration::from_millis(300)), ..Limits::default() };
+    let engine = Engine::new(&engine_config_for(&limits));
+    let spin = module(&engine, SPIN);
+    let started = Instant::now();
+    let run = Run::new(&engine, &spin).limits(limits);
+    let finished = run.run(UnixSystem::builder().build().unwrap()).unwrap();
+    assert!(matches!(finished.exit, Exit::Timeout), "{:?}", finished.exit);
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(3), "took {took:?}");
+}
+
+/// Fuel and time together: a short computation finishes within both.
+#[test]
+fn limits_let_a_short_guest_finish() {
+    let limits = Limits { fuel: Some(500_000_000), timeout: Some(Duration::from_secs(30)), max_memory: Some(1 << 20) };
+    let engine = Engine::new(&engine_config_for(&limits));
+    let count = r#"(module (func (export "count") (param i32) (result i32) (local $i i32)
+        (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get 0))))
+        (local.get $i)))"#;
+    let args = [Val::I32(10_000_000)];
+    let count = module(&engine, count);
+    let run = Run::new(&engine, &count).limits(limits).invoke("count", &args);
+    let finished = run.run(UnixSystem::builder().build().unwrap()).unwrap();
+    assert!(finished.exit.success(), "{:?}", finished.exit);
+    assert_eq!(finished.results[0].i32(), Some(10_000_000));
+}
+
+/// Growing memory past the limit fails as the spec allows (-1), and the
+/// refused size is reported.
+#[test]
+fn memory_growth_is_refused_past_the_limit() {
+    let limits = Limits { max_memory: Some(4 << 16), ..Limits::default() };
+    let engine = Engine::new(&engine_config_for(&limits));
+    let grow = r#"(module (memory 1) (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#;
+    let module = module(&engine, grow);
+    let call = |pages: i32| {
+        let args = [Val::I32(pages)];
+        let run = Run::new(&engine, &module).limits(limits.clone()).invoke("grow", &args);
+        run.run(UnixSystem::builder().build().unwrap()).unwrap()
+    };
+    let ok = call(3);
+    assert_eq!((ok.results[0].i32(), ok.memory_refused), (Some(1), None));
+    let refused = call(4);
+    assert_eq!((refused.results[0].i32(), refused.memory_refused), (Some(-1), Some(5 << 16)));
+}
+
+/// A memory whose initial size is over the limit is refused at
+/// instantiation, and reported the same way.
+#[test]
+fn an_initial_memory_over_the_limit_is_refused() {
+    let limits = Limits { max_memory: Some(1 << 16), ..Limits::default() };
+    let engine = Engine::new(&engine_config_for(&limits));
+    let big = r#"(module (memory 2) (func (export "_start")))"#;
+    let finished =
+        Run::new(&engine, &module(&engine, big)).limits(limits).run(UnixSystem::builder().build().unwrap()).unwrap();
+    assert!(!finished.exit.success());
+    assert_eq!(finished.memory_refused, Some(2 << 16));
+}
+
+/// A reactor: `_initialize` runs once, before the invoked export; without
+/// an export to call it is an entry error.
+#[test]
+fn reactors_initialize_first() {
+    let engine = Engine::new(&engine_config());
+    let reactor = module(
+        &engine,
+        r#"(module (global $g (mut i32) (i32.const 0))
+            (func (export "_initialize") (global.set $g (i32.add (global.get $g) (i32.const 10))))
+            (func (export "get") (result i32) (global.get $g)))"#,
+    );
+    let finished = Run::new(&engine, &reactor).invoke("get", &[]).run(UnixSystem::builder().build().unwrap()).unwrap();
+    assert_eq!(finished.results[0].i32(), Some(10));
+    let err = Run::new(&engine, &reactor).run(UnixSystem::builder().build().unwrap()).unwrap_err();
+    assert!(matches!(&err, RunError::Entry(why) if why.contains("reactor")), "{err}");
+    let err = Run::new(&engine, &reactor).invoke("get", &[Val::I32(1)]).run(UnixSystem::builder().build().unwrap());
+    assert!(matches!(err, Err(RunError::Entry(_))));
 }

