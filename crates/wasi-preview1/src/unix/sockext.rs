@@ -24,17 +24,17 @@ fn allowed(net: Option<&NetPolicy>, addr: &SocketAddr) -> Result<(), Errno> {
     if grant(net)?.allows(addr) { Ok(()) } else { Err(Errno::ACCES) }
 }
 
-/// Options whose values are structures or that rustix cannot set: `ENOTSUP`.
-fn unsupported(name: SockOpt) -> bool {
-    matches!(
-        name,
+/// The options whose values are structures or that rustix cannot set
+/// (`ENOTSUP`), as one pattern for both option calls' matches.
+macro_rules! unsupported {
+    () => {
         SockOpt::DontRoute
             | SockOpt::Linger
             | SockOpt::RcvLowat
             | SockOpt::RcvTimeo
             | SockOpt::SndTimeo
             | SockOpt::BindToDevice
-    )
+    };
 }
 
 fn inet(addr: rustix::net::SocketAddrAny) -> Result<SocketAddr, Errno> {
@@ -116,9 +116,6 @@ fn size_arg(v: i32) -> Result<usize, Errno> {
 /// extension's `sock_type` values.
 pub(crate) fn getsockopt(table: &FdTable, fd: Fd, _level: SockOptLevel, name: SockOpt) -> Result<i32, Errno> {
     let (_, host) = socket(table, fd, Rights::empty())?;
-    if unsupported(name) {
-        return Err(Errno::NOTSUP);
-    }
     Ok(match name {
         SockOpt::ReuseAddr => flag(sockopt::socket_reuseaddr(host).wasi()?),
         SockOpt::Type => match sockopt::socket_type(host).wasi()? {
@@ -135,14 +132,7 @@ pub(crate) fn getsockopt(table: &FdTable, fd: Fd, _level: SockOptLevel, name: So
         SockOpt::KeepAlive => flag(sockopt::socket_keepalive(host).wasi()?),
         SockOpt::OobInline => flag(sockopt::socket_oobinline(host).wasi()?),
         SockOpt::AcceptConn => flag(sockopt::socket_acceptconn(host).wasi()?),
-        SockOpt::DontRoute
-        | SockOpt::Linger
-        | SockOpt::RcvLowat
-        | SockOpt::RcvTimeo
-        | SockOpt::SndTimeo
-        | SockOpt::BindToDevice => {
-            return Err(Errno::NOTSUP);
-        }
+        unsupported!() => return Err(Errno::NOTSUP),
     })
 }
 
@@ -163,14 +153,7 @@ pub(crate) fn setsockopt(
         SockOpt::KeepAlive => sockopt::set_socket_keepalive(host, value != 0),
         SockOpt::OobInline => sockopt::set_socket_oobinline(host, value != 0),
         SockOpt::Type | SockOpt::Error | SockOpt::AcceptConn => return Err(Errno::NOPROTOOPT),
-        SockOpt::DontRoute
-        | SockOpt::Linger
-        | SockOpt::RcvLowat
-        | SockOpt::RcvTimeo
-        | SockOpt::SndTimeo
-        | SockOpt::BindToDevice => {
-            return Err(Errno::NOTSUP);
-        }
+        unsupported!() => return Err(Errno::NOTSUP),
     }
     .wasi()
 }
