@@ -26,6 +26,7 @@ use crate::system::{AddrInfo, AddrInfoHints, Raised, Result, System};
 use std::fmt::{self, Display, Write as _};
 use std::io::{IoSlice, IoSliceMut, Write};
 use std::net::SocketAddr;
+use std::ops::Deref;
 use std::time::Instant;
 use wasi_abi::wasmedge::{AddressFamily, SockOpt, SockOptLevel, SockType};
 use wasi_abi::{
@@ -202,21 +203,13 @@ impl Display for Iovs {
     }
 }
 
-fn iovs(bufs: &[IoSlice<'_>]) -> Iovs {
+/// The count and total length of a gather or scatter list.
+fn iovs<B: Deref<Target = [u8]>>(bufs: &[B]) -> Iovs {
     Iovs(bufs.len(), bufs.iter().map(|b| b.len()).sum())
 }
 
-fn iovs_mut(bufs: &[IoSliceMut<'_>]) -> Iovs {
-    Iovs(bufs.len(), bufs.iter().map(|b| b.len()).sum())
-}
-
-/// Shows the first `n` bytes of a gather list.
-fn show_data(line: &mut String, bufs: &[IoSlice<'_>], n: usize, max: usize) {
-    let _ = write!(line, " {}", Quoted { parts: bufs.iter().map(|b| &**b), len: n, max });
-}
-
-/// Shows the first `n` bytes of a scatter list (after a read).
-fn show_data_mut(line: &mut String, bufs: &[IoSliceMut<'_>], n: usize, max: usize) {
+/// Shows the first `n` bytes of a gather list, or of a scatter list after a read.
+fn show_data<B: Deref<Target = [u8]>>(line: &mut String, bufs: &[B], n: usize, max: usize) {
     let _ = write!(line, " {}", Quoted { parts: bufs.iter().map(|b| &**b), len: n, max });
 }
 
@@ -430,12 +423,12 @@ impl<S: System, W: Write> System for Tracer<S, W> {
     }
 
     fn fd_pread(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>], offset: Filesize) -> Result<Size> {
-        let t = self.log.begin("fd_pread", format_args!("fd={fd}, {}, offset={offset}", iovs_mut(bufs)));
+        let t = self.log.begin("fd_pread", format_args!("fd={fd}, {}, offset={offset}", iovs(bufs)));
         let r = self.inner.fd_pread(fd, bufs, offset);
         let max = self.log.max;
         self.log.end(t, &r, |l, &n| {
             num(l, &n);
-            show_data_mut(l, bufs, n as usize, max);
+            show_data(l, bufs, n as usize, max);
         });
         r
     }
@@ -471,12 +464,12 @@ impl<S: System, W: Write> System for Tracer<S, W> {
     }
 
     fn fd_read(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>]) -> Result<Size> {
-        let t = self.log.begin("fd_read", format_args!("fd={fd}, {}", iovs_mut(bufs)));
+        let t = self.log.begin("fd_read", format_args!("fd={fd}, {}", iovs(bufs)));
         let r = self.inner.fd_read(fd, bufs);
         let max = self.log.max;
         self.log.end(t, &r, |l, &n| {
             num(l, &n);
-            show_data_mut(l, bufs, n as usize, max);
+            show_data(l, bufs, n as usize, max);
         });
         r
     }
@@ -727,12 +720,12 @@ impl<S: System, W: Write> System for Tracer<S, W> {
     }
 
     fn sock_recv(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>], flags: Riflags) -> Result<(Size, Roflags)> {
-        let t = self.log.begin("sock_recv", format_args!("fd={fd}, {}, flags={}", iovs_mut(bufs), Names(flags)));
+        let t = self.log.begin("sock_recv", format_args!("fd={fd}, {}, flags={}", iovs(bufs), Names(flags)));
         let r = self.inner.sock_recv(fd, bufs, flags);
         let max = self.log.max;
         self.log.end(t, &r, |l, &(n, ro)| {
             let _ = write!(l, "{n} roflags={}", Names(ro));
-            show_data_mut(l, bufs, n as usize, max);
+            show_data(l, bufs, n as usize, max);
         });
         r
     }
@@ -789,7 +782,7 @@ impl<S: System, W: Write> System for Tracer<S, W> {
         bufs: &mut [IoSliceMut<'_>],
         flags: Riflags,
     ) -> Result<(Size, Roflags, Option<SocketAddr>)> {
-        let t = self.log.begin("sock_recv_from", format_args!("fd={fd}, {}, flags={}", iovs_mut(bufs), Names(flags)));
+        let t = self.log.begin("sock_recv_from", format_args!("fd={fd}, {}, flags={}", iovs(bufs), Names(flags)));
         let r = self.inner.sock_recv_from(fd, bufs, flags);
         let max = self.log.max;
         self.log.end(t, &r, |l, &(n, ro, from)| {
@@ -797,7 +790,7 @@ impl<S: System, W: Write> System for Tracer<S, W> {
             if let Some(from) = from {
                 let _ = write!(l, " from={from}");
             }
-            show_data_mut(l, bufs, n as usize, max);
+            show_data(l, bufs, n as usize, max);
         });
         r
     }

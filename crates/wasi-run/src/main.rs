@@ -366,16 +366,16 @@ fn status(cli: &Cli, finished: Finished<()>, open_refused: usize) -> Result<u8, 
             ),
         ));
     }
-    match finished.exit {
+    match &finished.exit {
         // The host keeps the low eight bits of an exit status, as for a
         // native program.
         Exit::Code(code) => {
-            if code == 0 {
+            if *code == 0 {
                 print_results(&finished.results);
             }
-            Ok(code as u8)
+            Ok(*code as u8)
         }
-        Exit::Trap(e) => Err(Failure(TRAP_STATUS, format!("trap: {}", one_line(&e)))),
+        Exit::Trap(_) => Err(Failure(TRAP_STATUS, describe(&finished.exit))),
         Exit::OutOfFuel => Err(Failure(FUEL_STATUS, format!("the guest used up its --fuel {}", cli.fuel.unwrap_or(0)))),
         // The CLI's watchdog stops a guest at its deadline; this is the
         // library's own time limit, not used here.
