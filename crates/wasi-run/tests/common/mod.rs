@@ -21,9 +21,16 @@ pub(crate) fn guest_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("guests")
 }
 
-/// The `wasi-run` binary under test.
+/// The `wasi-run` binary under test: this build's, or `$WASI_RUN_BINARY`
+/// (to run the suite against another build, such as an older one or one
+/// without SIMD).
+pub(crate) fn wasi_run_binary() -> PathBuf {
+    std::env::var_os("WASI_RUN_BINARY").map_or_else(|| env!("CARGO_BIN_EXE_wasi-run").into(), PathBuf::from)
+}
+
+/// A command running the `wasi-run` under test.
 pub(crate) fn wasi_run() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wasi-run"))
+    Command::new(wasi_run_binary())
 }
 
 fn run_tool(cmd: &mut Command, what: &str) -> Result<(), String> {
@@ -58,14 +65,23 @@ pub(crate) fn rust_guests() -> Result<&'static Path, String> {
         .map_err(Clone::clone)
 }
 
-/// Builds one C guest with clang and wasi-libc.
+/// Builds one C guest with clang and wasi-libc. A first line
+/// `/* cflags: ... */` in the source adds compiler flags (`-msimd128`).
 pub(crate) fn c_guest(name: &str) -> Result<PathBuf, String> {
     let out = guest_dir().join("c").join(format!("{name}.wasm"));
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
     let src = programs().join("c").join(format!("{name}.c"));
+    let source = std::fs::read_to_string(&src).map_err(|e| format!("{}: {e}", src.display()))?;
+    let extra: Vec<&str> = source
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("/* cflags:"))
+        .and_then(|l| l.strip_suffix("*/"))
+        .map(|f| f.split_whitespace().collect())
+        .unwrap_or_default();
     let clang = std::env::var("WASI_CC").unwrap_or_else(|_| "clang".into());
     let mut cmd = Command::new(clang);
-    cmd.args(["--target=wasm32-wasi", "-O2", "-Wall", "-Werror", "-o"]).arg(&out).arg(&src);
+    cmd.args(["--target=wasm32-wasi", "-O2", "-Wall", "-Werror"]).args(extra).arg("-o").arg(&out).arg(&src);
     run_tool(&mut cmd, &format!("compiling {} (clang and wasi-libc installed?)", src.display()))?;
     Ok(out)
 }
@@ -160,6 +176,73 @@ pub(crate) fn copy_tree(from: &Path, to: &Path) {
             std::os::unix::fs::symlink(std::fs::read_link(&src).unwrap(), &dst).unwrap();
         } else {
             std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+/// The user (and group) guests run as when the tests run as root: root
+/// passes every permission check, which would hide permission bugs.
+pub(crate) const TEST_UID: u32 = 65534;
+
+/// Whether the tests run as root (`/proc/self` belongs to the effective uid).
+pub(crate) fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// `wasi-run`, started as [`TEST_UID`] (by `setpriv`) when the tests run as
+/// root, else as the user running them.
+pub(crate) fn wasi_run_unprivileged() -> Command {
+    if !is_root() {
+        return wasi_run();
+    }
+    let mut cmd = Command::new("setpriv");
+    cmd.arg(format!("--reuid={TEST_UID}"))
+        .arg(format!("--regid={TEST_UID}"))
+        .args(["--clear-groups", "--"])
+        .arg(wasi_run_binary());
+    cmd
+}
+
+/// Hands the tree at `path` to [`TEST_UID`] when the tests run as root, so
+/// an unprivileged guest may change it.
+pub(crate) fn give_to_test_user(path: &Path) {
+    if !is_root() {
+        return;
+    }
+    walk_tree(path, &mut |p| std::os::unix::fs::lchown(p, Some(TEST_UID), Some(TEST_UID)).unwrap());
+}
+
+/// Takes write permission away from every file and directory under `path`
+/// (symlinks aside): an unprivileged user can then only read the tree.
+pub(crate) fn make_read_only(path: &Path) {
+    set_write_permission(path, false);
+}
+
+/// Gives write permission back to the owner (so the tree can be removed).
+pub(crate) fn make_writable(path: &Path) {
+    set_write_permission(path, true);
+}
+
+fn set_write_permission(path: &Path, write: bool) {
+    use std::os::unix::fs::PermissionsExt;
+    walk_tree(path, &mut |p| {
+        let meta = std::fs::symlink_metadata(p).unwrap();
+        if meta.file_type().is_symlink() {
+            return;
+        }
+        let mode = meta.permissions().mode();
+        let mode = if write { mode | 0o200 } else { mode & !0o222 };
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+    });
+}
+
+/// Calls `f` on `path` and everything beneath it (not following symlinks).
+fn walk_tree(path: &Path, f: &mut dyn FnMut(&Path)) {
+    f(path);
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+        for e in std::fs::read_dir(path).unwrap() {
+            walk_tree(&e.unwrap().path(), f);
         }
     }
 }

@@ -59,6 +59,7 @@ fn main() {
             "race" => {
                 let n: usize = b.parse().unwrap();
                 let (mut inside, mut errors, mut other) = (0, 0, 0);
+                let mut seen = std::collections::BTreeMap::new();
                 for _ in 0..n {
                     match read_file(d, LOOKUP_FOLLOW, a) {
                         Ok(s) if s == "inside-race" => inside += 1,
@@ -66,7 +67,10 @@ fn main() {
                             other += 1;
                             println!("race read {s:?}");
                         }
-                        Err(_) => errors += 1,
+                        Err(e) => {
+                            errors += 1;
+                            *seen.entry(e).or_insert(0) += 1;
+                        }
                     }
                     // A tree-changing call through the racing directory too.
                     let made = format!("{}/made-in-race", a.rsplit_once('/').map_or(".", |x| x.0));
@@ -74,7 +78,8 @@ fn main() {
                         let _ = rmdir(d, &made);
                     }
                 }
-                Ok(format!("inside={inside} errors={errors} other={other}"))
+                let by_errno: String = seen.iter().map(|(e, n)| format!(" errno{e}={n}")).collect();
+                Ok(format!("inside={inside} errors={errors} other={other}{by_errno}"))
             }
             _ => panic!("unknown operation {kind}"),
         };
