@@ -931,7 +931,7 @@ mod tests {
                 Fdflags::APPEND
             )
             .unwrap_err(),
-            wasi_abi::Errno::NOTCAPABLE
+            wasi_abi::Errno::PERM
         );
         t.proc_exit(3);
 
@@ -947,7 +947,7 @@ mod tests {
                 r#"fd_read(fd=0, iovs=1, bytes=32) = 16 "01234567"..."#,
                 "fd_seek(fd=0, offset=-4, whence=END) = 12",
                 "fd_close(fd=42) = EBADF (Bad file descriptor.)",
-                r#"path_open(fd=3, dirflags=0, path="../../et"..., oflags=CREAT|EXCL, base=ALL, inheriting=ALL, fdflags=APPEND) = ENOTCAPABLE (Extension: Capabilities insufficient.)"#,
+                r#"path_open(fd=3, dirflags=0, path="../../et"..., oflags=CREAT|EXCL, base=ALL, inheriting=ALL, fdflags=APPEND) = EPERM (Operation not permitted.)"#,
                 "proc_exit(rval=3) = ?",
             ]
         );

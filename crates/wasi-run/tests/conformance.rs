@@ -14,13 +14,24 @@
 //! - `stdout_contains` / `stderr_contains`: substrings, for output that is
 //!   not fixed;
 //! - `both_resolvers` (default: true when `dirs` is non-empty): run once
-//!   with each path resolver (openat2 and the manual fallback).
+//!   with each path resolver (openat2 and the manual fallback);
+//! - `host_readonly`: the copied fixtures lose their write permission, so
+//!   the guest's user may only read them (the host's own access control,
+//!   not a `::ro` mount).
+//!
+//! Every case runs as an unprivileged user: when the tests run as root,
+//! `wasi-run` is started as uid/gid 65534 (`setpriv`) and the fixtures are
+//! handed to it, since root passes every permission check and would hide
+//! permission bugs.
 //!
 //! `stdout` and `stderr`, when absent, are not checked.
 
 mod common;
 
-use common::{c_guest, copy_tree, go_guest, programs, rust_guests, scratch, wasi_run};
+use common::{
+    c_guest, copy_tree, give_to_test_user, go_guest, make_read_only, make_writable, programs, rust_guests, scratch,
+    wasi_run_unprivileged,
+};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -52,6 +63,8 @@ struct Spec {
     host_env: BTreeMap<String, String>,
     stdin: Option<String>,
     both_resolvers: Option<bool>,
+    #[serde(default)]
+    host_readonly: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,7 +153,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 fn run_case(lang: Lang, program: &str, spec: &Spec, manual: bool) -> Result<(), Failed> {
     let wasm = lang.build(program)?;
     let work = scratch(program);
-    let mut cmd = wasi_run();
+    let mut cmd = wasi_run_unprivileged();
     if manual {
         cmd.args(["--path-resolution", "manual"]);
     }
@@ -155,6 +168,10 @@ fn run_case(lang: Lang, program: &str, spec: &Spec, manual: bool) -> Result<(), 
                 return Err(format!("missing fixture {}", src.display()).into());
             }
             copy_tree(&src, &host);
+        }
+        give_to_test_user(&host);
+        if spec.host_readonly {
+            make_read_only(&host);
         }
         cmd.arg("--dir").arg(format!("{}::{guest}", host.display()));
     }
@@ -198,6 +215,7 @@ fn run_case(lang: Lang, program: &str, spec: &Spec, manual: bool) -> Result<(), 
         }
     }
     if problems.is_empty() {
+        make_writable(&work);
         let _ = std::fs::remove_dir_all(&work);
         Ok(())
     } else {

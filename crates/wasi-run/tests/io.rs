@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{go_guest, rust_guests, scratch, spawn_piped, wasi_run};
+use common::{
+    c_guest, give_to_test_user, go_guest, rust_guests, scratch, spawn_piped, wasi_run, wasi_run_unprivileged,
+};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsFd;
@@ -271,4 +273,50 @@ fn go_http_server_on_a_listen_preopen() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "server stopped\n");
+}
+
+/// The guest's stdio keep the host's access modes: a read-only stdin and
+/// an append-only stdout are reported as such (wasi-libc's `F_GETFL`), and
+/// the guest can neither cut the log it appends to nor set the times of
+/// the file it reads, though the kernel would let an fd of either do so.
+#[test]
+fn stdio_keep_the_hosts_access_modes() {
+    let dir = scratch("stdio-host");
+    let input = dir.join("in.txt");
+    let log = dir.join("log.txt");
+    std::fs::write(&input, "0123456789").unwrap();
+    std::fs::write(&log, "kept\n").unwrap();
+    give_to_test_user(&dir);
+    let old = rustix::fs::Timespec { tv_sec: 1_000_000, tv_nsec: 0 };
+    rustix::fs::utimensat(
+        rustix::fs::CWD,
+        &input,
+        &rustix::fs::Timestamps { last_access: old, last_modification: old },
+        rustix::fs::AtFlags::empty(),
+    )
+    .unwrap();
+    let wasm = c_guest("stdio_host").unwrap();
+    let out = wasi_run_unprivileged()
+        .arg(wasm)
+        .stdin(std::fs::File::open(&input).unwrap())
+        .stdout(std::fs::OpenOptions::new().append(true).open(&log).unwrap())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    for want in [
+        "fd 0: isatty=0 (Not a tty) mode=O_RDONLY",
+        "fd 1: isatty=0 (Not a tty) mode=O_WRONLY",
+        "ftruncate(1): Bad file descriptor",
+        "futimens(0): Bad file descriptor",
+        "futimens(1): ok",
+        "fstat(0): ok size=10",
+    ] {
+        assert!(stderr.lines().any(|l| l == want), "no line {want:?} in:\n{stderr}");
+    }
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "kept\nwritten\n", "the log was cut");
+    let st = rustix::fs::stat(&input).unwrap();
+    assert_eq!(st.st_mtime, 1_000_000, "the input's mtime changed");
+    let _ = std::fs::remove_dir_all(&dir);
 }

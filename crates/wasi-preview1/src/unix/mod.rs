@@ -29,11 +29,11 @@ use net::NetPolicy;
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{FallocateFlags, SeekFrom};
 use sandbox::Resolver;
-use stat::{applicable_rights, classify, filestat};
+use stat::{classify, filestat};
 use std::fmt;
 use std::io::{IoSlice, IoSliceMut};
 use std::net::SocketAddr;
-use table::{Entry, FdTable, Kind};
+use table::{Access, Entry, FdTable, Kind};
 use wasi_abi::wasmedge::{AddressFamily, SockOpt, SockOptLevel, SockType};
 use wasi_abi::{
     Advice, Clockid, Dircookie, Errno, Event, Exitcode, Fd, Fdflags, Fdstat, Filedelta, Filesize, Filestat, Fstflags,
@@ -305,8 +305,8 @@ impl UnixSystemBuilder {
                 }
             };
             let (kind, filetype) = classify(fd.as_fd()).map_err(|e| BuildError::Stdio(i as Fd, e))?;
-            let (base, inheriting) = applicable_rights(kind);
-            let mut entry = Entry::new(fd, kind, filetype, base, inheriting);
+            let access = Access::of_fd(fd.as_fd());
+            let mut entry = Entry::new(fd, kind, filetype, access);
             entry.flags = host_fdflags(&entry);
             entry.shared = true;
             slots.push(Some(entry));
@@ -317,8 +317,8 @@ impl UnixSystemBuilder {
             }
             match classify(p.fd.as_fd()) {
                 Ok((Kind::Dir, filetype)) => {
-                    let (base, inheriting) = applicable_rights(Kind::Dir);
-                    let mut entry = Entry::new(p.fd, Kind::Dir, filetype, base, inheriting);
+                    let access = Access::of_fd(p.fd.as_fd());
+                    let mut entry = Entry::new(p.fd, Kind::Dir, filetype, access);
                     entry.preopen = Some(p.guest.into_boxed_str());
                     entry.readonly = p.readonly;
                     slots.push(Some(entry));
@@ -329,8 +329,8 @@ impl UnixSystemBuilder {
         for fd in self.sockets {
             match classify(fd.as_fd()) {
                 Ok((Kind::Socket, filetype)) => {
-                    let (base, inheriting) = applicable_rights(Kind::Socket);
-                    let mut entry = Entry::new(fd, Kind::Socket, filetype, base, inheriting);
+                    let access = Access::of_fd(fd.as_fd());
+                    let mut entry = Entry::new(fd, Kind::Socket, filetype, access);
                     entry.flags = host_fdflags(&entry);
                     slots.push(Some(entry));
                 }
@@ -453,7 +453,7 @@ impl System for UnixSystem {
 
     fn fd_advise(&mut self, fd: Fd, offset: Filesize, len: Filesize, advice: Advice) -> Result<()> {
         let e = self.table.get(fd)?.not_dir()?;
-        let host = e.with(Rights::FD_ADVISE)?;
+        let host = e.fd();
         if e.kind != Kind::File {
             return Err(Errno::SPIPE);
         }
@@ -470,9 +470,8 @@ impl System for UnixSystem {
     }
 
     fn fd_allocate(&mut self, fd: Fd, offset: Filesize, len: Filesize) -> Result<()> {
-        let e = self.table.get(fd)?.not_dir()?;
-        let host = e.with(Rights::FD_ALLOCATE)?;
-        e.writable()?;
+        let e = self.table.get(fd)?.not_dir()?.resizable()?;
+        let host = e.fd();
         if e.kind != Kind::File {
             return Err(Errno::SPIPE);
         }
@@ -498,31 +497,24 @@ impl System for UnixSystem {
     }
 
     fn fd_datasync(&mut self, fd: Fd) -> Result<()> {
-        let host = self.table.get(fd)?.with(Rights::FD_DATASYNC)?;
+        let host = self.table.get(fd)?.fd();
         retry(|| rustix::fs::fdatasync(host))
     }
 
     fn fd_fdstat_get(&mut self, fd: Fd) -> Result<Fdstat> {
         let e = self.table.get(fd)?;
-        Ok(Fdstat {
-            fs_filetype: e.filetype,
-            fs_flags: e.flags,
-            fs_rights_base: e.base,
-            fs_rights_inheriting: e.inheriting,
-        })
+        let (fs_rights_base, fs_rights_inheriting) = e.rights();
+        Ok(Fdstat { fs_filetype: e.filetype, fs_flags: e.flags, fs_rights_base, fs_rights_inheriting })
     }
 
     fn fd_fdstat_set_flags(&mut self, fd: Fd, flags: Fdflags) -> Result<()> {
         let e = self.table.get_mut(fd)?;
-        let host = e.with(Rights::FD_FDSTAT_SET_FLAGS)?;
+        let host = e.host.as_fd();
         // Only APPEND and NONBLOCK can change on an open file; the sync
         // flags are fixed when it is opened.
         let fixed = Fdflags::DSYNC | Fdflags::RSYNC | Fdflags::SYNC;
         if (flags & fixed) != (e.flags & fixed) {
             return Err(Errno::NOTSUP);
-        }
-        if e.readonly && flags.contains(Fdflags::APPEND) {
-            return Err(Errno::ROFS);
         }
         if e.shared {
             // Never change a description other processes share: NONBLOCK
@@ -541,28 +533,25 @@ impl System for UnixSystem {
         Ok(())
     }
 
-    fn fd_fdstat_set_rights(&mut self, fd: Fd, base: Rights, inheriting: Rights) -> Result<()> {
-        let e = self.table.get_mut(fd)?;
-        if !e.base.contains(base) || !e.inheriting.contains(inheriting) {
-            return Err(Errno::NOTCAPABLE);
-        }
-        e.base = base;
-        e.inheriting = inheriting;
-        Ok(())
+    fn fd_fdstat_set_rights(&mut self, fd: Fd, _base: Rights, _inheriting: Rights) -> Result<()> {
+        // Rights are reported, not enforced (docs/security.md): there is
+        // nothing to drop. wasmtime answers the same, and the official
+        // suite reads `ENOTSUP` as "this host has no rights".
+        self.table.get(fd)?;
+        Err(Errno::NOTSUP)
     }
 
     fn fd_filestat_get(&mut self, fd: Fd) -> Result<Filestat> {
         let e = self.table.get(fd)?;
-        let host = e.with(Rights::FD_FILESTAT_GET)?;
+        let host = e.fd();
         let mut st = filestat(&rustix::fs::fstat(host).wasi()?);
         st.filetype = e.filetype;
         Ok(st)
     }
 
     fn fd_filestat_set_size(&mut self, fd: Fd, size: Filesize) -> Result<()> {
-        let e = self.table.get(fd)?.not_dir()?;
-        let host = e.with(Rights::FD_FILESTAT_SET_SIZE)?;
-        e.writable()?;
+        let e = self.table.get(fd)?.not_dir()?.resizable()?;
+        let host = e.fd();
         if size > i64::MAX as u64 {
             return Err(Errno::FBIG);
         }
@@ -570,19 +559,14 @@ impl System for UnixSystem {
     }
 
     fn fd_filestat_set_times(&mut self, fd: Fd, atim: Timestamp, mtim: Timestamp, flags: Fstflags) -> Result<()> {
-        let e = self.table.get(fd)?;
-        let host = e.with(Rights::FD_FILESTAT_SET_TIMES)?;
-        e.writable()?;
+        let e = self.table.get(fd)?.touchable()?;
+        let host = e.fd();
         let times = path::timestamps(atim, mtim, flags)?;
         retry(|| rustix::fs::futimens(host, &times))
     }
 
     fn fd_pread(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>], offset: Filesize) -> Result<Size> {
-        let e = self.table.get(fd)?.not_dir()?;
-        if e.kind != Kind::File {
-            return Err(Errno::SPIPE);
-        }
-        let host = e.with(Rights::FD_READ | Rights::FD_SEEK)?;
+        let host = self.table.get(fd)?.not_dir()?.seekable()?.fd();
         match bufs {
             [one] => retry(|| rustix::io::pread(host, &mut **one, offset)),
             _ => retry(|| rustix::io::preadv(host, bufs, offset)),
@@ -605,11 +589,7 @@ impl System for UnixSystem {
     }
 
     fn fd_pwrite(&mut self, fd: Fd, bufs: &[IoSlice<'_>], offset: Filesize) -> Result<Size> {
-        let e = self.table.get(fd)?.not_dir()?;
-        if e.kind != Kind::File {
-            return Err(Errno::SPIPE);
-        }
-        let host = e.with(Rights::FD_WRITE | Rights::FD_SEEK)?;
+        let host = self.table.get(fd)?.not_dir()?.seekable()?.fd();
         match bufs {
             [one] => retry(|| rustix::io::pwrite(host, one, offset)),
             _ => retry(|| rustix::io::pwritev(host, bufs, offset)),
@@ -619,7 +599,7 @@ impl System for UnixSystem {
 
     fn fd_read(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>]) -> Result<Size> {
         let e = self.table.get(fd)?.not_dir()?;
-        let host = e.with(Rights::FD_READ)?;
+        let host = e.fd();
         if e.emulates_nonblock() {
             return nonblock::read(e.kind, host, bufs).map(size);
         }
@@ -633,9 +613,8 @@ impl System for UnixSystem {
 
     fn fd_readdir(&mut self, fd: Fd, buf: &mut [u8], cookie: Dircookie) -> Result<Size> {
         let e = self.table.get_mut(fd)?;
-        e.dir()?;
-        e.with(Rights::FD_READDIR)?;
-        let stream = e.dir.get_or_insert_with(|| Box::new(readdir::DirStream::new()));
+        e.directory()?;
+        let stream = e.readdir.get_or_insert_with(|| Box::new(readdir::DirStream::new()));
         stream.read(e.host.as_fd(), buf, cookie).map(size)
     }
 
@@ -644,12 +623,7 @@ impl System for UnixSystem {
     }
 
     fn fd_seek(&mut self, fd: Fd, offset: Filedelta, whence: Whence) -> Result<Filesize> {
-        let e = self.table.get(fd)?.not_dir()?;
-        let right = if whence == Whence::Cur && offset == 0 { Rights::FD_TELL } else { Rights::FD_SEEK };
-        if e.kind == Kind::Stream || e.kind == Kind::Socket {
-            return Err(Errno::SPIPE);
-        }
-        let host = e.with(right)?;
+        let host = self.table.get(fd)?.not_dir()?.seekable()?.fd();
         let pos = match whence {
             Whence::Set => SeekFrom::Start(u64::try_from(offset).map_err(|_| Errno::INVAL)?),
             Whence::Cur => SeekFrom::Current(offset),
@@ -659,25 +633,18 @@ impl System for UnixSystem {
     }
 
     fn fd_sync(&mut self, fd: Fd) -> Result<()> {
-        let host = self.table.get(fd)?.with(Rights::FD_SYNC)?;
+        let host = self.table.get(fd)?.fd();
         retry(|| rustix::fs::fsync(host))
     }
 
     fn fd_tell(&mut self, fd: Fd) -> Result<Filesize> {
-        let e = self.table.get(fd)?.not_dir()?;
-        if e.kind == Kind::Stream || e.kind == Kind::Socket {
-            return Err(Errno::SPIPE);
-        }
-        let host = e.with(Rights::FD_TELL)?;
+        let host = self.table.get(fd)?.not_dir()?.seekable()?.fd();
         retry(|| rustix::fs::seek(host, SeekFrom::Current(0)))
     }
 
     fn fd_write(&mut self, fd: Fd, bufs: &[IoSlice<'_>]) -> Result<Size> {
         let e = self.table.get(fd)?.not_dir()?;
-        let host = e.with(Rights::FD_WRITE)?;
-        if e.readonly {
-            return Err(Errno::ROFS);
-        }
+        let host = e.fd();
         if e.emulates_nonblock() {
             return nonblock::write(e.kind, host, bufs).map(size);
         }

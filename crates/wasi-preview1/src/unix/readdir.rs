@@ -2,11 +2,25 @@
 //! (`getdents64`), kept between calls, and encoded straight into the
 //! guest's buffer.
 //!
-//! A cookie is the host's `d_off` for the entry after it, so cookies stay
-//! valid across calls and after entries are added (the file systems Linux
-//! ships keep `d_off` stable). A call with the cookie the previous call
-//! ended at continues from the batch in memory; any other cookie seeks the
-//! host directory there.
+//! Cookies are small and dense, as wasmtime gives them: the entry at
+//! position `n` of the listing (0 for the first) has `d_next = n + 1`, and
+//! cookie `n` resumes at entry `n`. They fit wasi-libc's 32-bit `long`, so
+//! `telldir`/`seekdir` work, and they never depend on what the host's
+//! `d_off` values look like (hashes on ext4, opaque on overlayfs or NFS).
+//!
+//! - A call with the cookie the previous call ended at, or any cookie
+//!   inside the batch in memory, is served from that batch: the sequential
+//!   reader pays one `getdents64` per 32 KiB of entries and nothing more.
+//! - Any other cookie goes back to the nearest batch start seen before
+//!   (its host offset was recorded, one mark per batch) and skips forward;
+//!   if the host refuses that offset, the listing is read again from the
+//!   start. A cookie past the end gives an empty read.
+//! - Cookie 0 always lists the directory afresh, so `rewinddir` sees
+//!   entries made since the last listing.
+//!
+//! Entries added or removed between calls may or may not be seen, as with
+//! POSIX `readdir`; no entry that stays is skipped or repeated while the
+//! guest reads on sequentially.
 
 use super::errno::HostResult;
 use rustix::fd::BorrowedFd;
@@ -20,10 +34,17 @@ const BATCH_BYTES: usize = 32 * 1024;
 
 #[derive(Debug, Clone)]
 struct Cached {
-    d_next: u64,
     ino: u64,
     filetype: Filetype,
     name: Range<usize>,
+}
+
+/// Where a batch started: its first entry's position in the listing, and
+/// the host offset to seek to for reading it again.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    index: u64,
+    host_offset: u64,
 }
 
 /// The state of one directory fd's reading.
@@ -32,12 +53,16 @@ pub(crate) struct DirStream {
     raw: Vec<MaybeUninit<u8>>,
     entries: Vec<Cached>,
     names: Vec<u8>,
-    /// The next entry to deliver.
-    pos: usize,
-    /// The cookie that continues at `pos`.
-    next_cookie: Dircookie,
+    /// The position in the listing of `entries[0]`.
+    batch_start: u64,
+    /// The host offset after the batch's last entry.
+    batch_end_offset: u64,
     /// The host directory has no entries after the batch.
     eof: bool,
+    /// Whether `entries` holds a batch read since the last rewind.
+    loaded: bool,
+    /// One mark per batch read, in listing order.
+    marks: Vec<Mark>,
 }
 
 impl DirStream {
@@ -46,28 +71,40 @@ impl DirStream {
             raw: vec![MaybeUninit::uninit(); BATCH_BYTES],
             entries: Vec::new(),
             names: Vec::new(),
-            pos: 0,
-            next_cookie: u64::MAX,
+            batch_start: 0,
+            batch_end_offset: 0,
             eof: false,
+            loaded: false,
+            marks: Vec::new(),
         }
     }
 
-    fn seek(&mut self, dir: BorrowedFd<'_>, cookie: Dircookie) -> Result<(), Errno> {
-        rustix::fs::seek(dir, SeekFrom::Start(cookie)).wasi()?;
+    /// Positions the host directory at `mark` (nothing in memory).
+    fn seek(&mut self, dir: BorrowedFd<'_>, mark: Mark) -> Result<(), Errno> {
+        rustix::fs::seek(dir, SeekFrom::Start(mark.host_offset)).wasi()?;
         self.entries.clear();
         self.names.clear();
-        self.pos = 0;
-        self.next_cookie = cookie;
+        self.batch_start = mark.index;
+        self.batch_end_offset = mark.host_offset;
         self.eof = false;
+        self.loaded = false;
         Ok(())
     }
 
-    /// Reads one batch from the host's current position.
-    fn refill(&mut self, dir: BorrowedFd<'_>) -> Result<(), Errno> {
-        self.entries.clear();
-        self.names.clear();
-        self.pos = 0;
+    /// Lists the directory afresh from its first entry.
+    fn rewind(&mut self, dir: BorrowedFd<'_>) -> Result<(), Errno> {
+        self.marks.clear();
+        self.seek(dir, Mark { index: 0, host_offset: 0 })
+    }
+
+    /// Reads the batch after the one in memory, from the host's position.
+    /// Returns whether there was one; at the end of the directory the batch
+    /// in memory stays (so cookies inside it are still served from it).
+    fn refill(&mut self, dir: BorrowedFd<'_>) -> Result<bool, Errno> {
+        let start = if self.loaded { self.batch_start + self.entries.len() as u64 } else { self.batch_start };
+        let start_offset = self.batch_end_offset;
         let mut raw = RawDir::new(dir, &mut self.raw);
+        let mut first = true;
         loop {
             match raw.next() {
                 None => {
@@ -76,55 +113,91 @@ impl DirStream {
                 }
                 Some(Err(e)) => return Err(super::errno::from_host(e)),
                 Some(Ok(e)) => {
+                    if first {
+                        first = false;
+                        self.entries.clear();
+                        self.names.clear();
+                        self.batch_start = start;
+                    }
                     let name = e.file_name().to_bytes();
-                    let start = self.names.len();
+                    let at = self.names.len();
                     self.names.extend_from_slice(name);
                     let filetype = match e.file_type() {
                         FileType::Unknown => stat_type(dir, name),
                         t => filetype_of(t),
                     };
-                    self.entries.push(Cached {
-                        d_next: e.next_entry_cookie(),
-                        ino: e.ino(),
-                        filetype,
-                        name: start..self.names.len(),
-                    });
+                    self.batch_end_offset = e.next_entry_cookie();
+                    self.entries.push(Cached { ino: e.ino(), filetype, name: at..self.names.len() });
                 }
             }
             if raw.is_buffer_empty() {
                 break;
             }
         }
-        Ok(())
+        if first {
+            // Nothing more: keep what is in memory.
+            if !self.loaded {
+                self.entries.clear();
+                self.names.clear();
+                self.loaded = true;
+            }
+            return Ok(false);
+        }
+        self.loaded = true;
+        if self.marks.last().is_none_or(|m| m.index < start) {
+            self.marks.push(Mark { index: start, host_offset: start_offset });
+        }
+        Ok(true)
+    }
+
+    /// Makes `cookie` the next entry to deliver; returns its index in
+    /// `entries` (equal to the length when the batch must be refilled), or
+    /// `None` past the end of the directory.
+    fn position(&mut self, dir: BorrowedFd<'_>, cookie: Dircookie) -> Result<Option<usize>, Errno> {
+        if cookie == 0 {
+            self.rewind(dir)?;
+        } else if !self.loaded || cookie < self.batch_start || cookie > self.batch_start + self.entries.len() as u64 {
+            // Back to the last batch that starts at or before the cookie.
+            let mark = self.marks.iter().rev().find(|m| m.index <= cookie).copied();
+            match mark {
+                Some(m) if self.seek(dir, m).is_ok() => {}
+                _ => self.rewind(dir)?,
+            }
+        }
+        loop {
+            let end = self.batch_start + self.entries.len() as u64;
+            if self.loaded && cookie >= self.batch_start && cookie <= end {
+                return Ok(Some((cookie - self.batch_start) as usize));
+            }
+            if self.loaded && self.eof {
+                return Ok(None);
+            }
+            self.refill(dir)?;
+        }
     }
 
     /// Fills `buf` with entries starting at `cookie`; returns the bytes used.
     pub(crate) fn read(&mut self, dir: BorrowedFd<'_>, buf: &mut [u8], cookie: Dircookie) -> Result<usize, Errno> {
-        if cookie != self.next_cookie {
-            self.seek(dir, cookie)?;
-        }
+        let Some(mut pos) = self.position(dir, cookie)? else { return Ok(0) };
         let mut out = DirentWriter::new(buf);
         while !out.is_full() {
-            if self.pos == self.entries.len() {
-                if self.eof {
+            if pos == self.entries.len() {
+                if self.eof || !self.refill(dir)? {
                     break;
                 }
-                self.refill(dir)?;
-                if self.entries.is_empty() {
-                    break;
-                }
+                pos = 0;
             }
-            let e = &self.entries[self.pos];
+            let e = &self.entries[pos];
             let name = &self.names[e.name.clone()];
-            let header = Dirent { d_next: e.d_next, d_ino: e.ino, d_namlen: name.len() as u32, d_type: e.filetype };
+            let d_next = self.batch_start + pos as u64 + 1;
+            let header = Dirent { d_next, d_ino: e.ino, d_namlen: name.len() as u32, d_type: e.filetype };
             let whole = out.remaining() >= wasi_abi::dirent_size(name.len());
             out.push(&header, name);
             if !whole {
                 // Truncated: the guest asks again from the same cookie.
                 break;
             }
-            self.next_cookie = e.d_next;
-            self.pos += 1;
+            pos += 1;
         }
         Ok(out.used())
     }

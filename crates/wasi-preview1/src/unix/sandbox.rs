@@ -11,7 +11,7 @@
 //!   fd for every ancestor, so `..` pops a held fd and never opens `..` on
 //!   disk. A symlink is expanded by `readlinkat` on the held parent (at most
 //!   40 times, then `ELOOP`); an absolute target or a `..` past the root is
-//!   `ENOTCAPABLE`. Nothing is ever resolved by the kernel across more than
+//!   [`ESCAPE`]. Nothing is ever resolved by the kernel across more than
 //!   one component, so a concurrent swap of a directory for a symlink can
 //!   only change which name inside the sandbox is reached.
 //!
@@ -30,6 +30,12 @@ use wasi_abi::Errno;
 
 /// The symlink expansions one resolution may make before `ELOOP`.
 pub const MAX_SYMLINK_EXPANSIONS: u32 = 40;
+
+/// The errno of a path that would leave its directory (an absolute path, a
+/// `..` past the root, a symlink out of it, an absolute symlink target):
+/// `EPERM`, as wasmtime answers (the official suite also accepts
+/// `ENOTCAPABLE`; real programs were built against wasmtime).
+pub const ESCAPE: Errno = Errno::PERM;
 
 /// How many times an `openat2` interrupted by a concurrent rename is retried
 /// before the manual resolver takes over for that call.
@@ -69,7 +75,7 @@ fn try_openat2(dir: BorrowedFd<'_>, path: &[u8], flags: OFlags, mode: Mode) -> O
                 return None;
             }
             // An escape (`..` past the root, an absolute symlink, a magic link).
-            Err(Host::XDEV) => return Some(Err(Errno::NOTCAPABLE)),
+            Err(Host::XDEV) => return Some(Err(ESCAPE)),
             Err(e) => return Some(Err(super::errno::from_host(e))),
         }
     }
@@ -120,10 +126,10 @@ fn check_path(path: &str) -> Result<(), Errno> {
         return Err(Errno::NOENT);
     }
     if path.starts_with('/') {
-        return Err(Errno::NOTCAPABLE);
+        return Err(ESCAPE);
     }
     if path.as_bytes().contains(&0) {
-        return Err(Errno::ILSEQ);
+        return Err(Errno::INVAL);
     }
     Ok(())
 }
@@ -157,7 +163,7 @@ pub fn stat(resolver: Resolver, root: BorrowedFd<'_>, path: &str, follow: bool) 
 /// (`O_NOFOLLOW`: opening it fails with `ELOOP`, unless `O_PATH` is given).
 ///
 /// # Errors
-/// `ENOTCAPABLE` for any path that would leave `root`; otherwise the
+/// [`ESCAPE`] for any path that would leave `root`; otherwise the
 /// host's errno for the open.
 pub fn open(
     resolver: Resolver,
@@ -246,7 +252,7 @@ fn is_symlink(fd: &OwnedFd) -> bool {
 /// Resolves all but the last component of `path` beneath `root`.
 ///
 /// # Errors
-/// `ENOTCAPABLE` for a path that would leave `root`; `ENOENT` or `ENOTDIR`
+/// [`ESCAPE`] for a path that would leave `root`; `ENOENT` or `ENOTDIR`
 /// when an intermediate component is missing or not a directory.
 pub fn parent<'a, 'p>(resolver: Resolver, root: BorrowedFd<'a>, path: &'p str) -> Result<Parent<'a, 'p>, Errno> {
     check_path(path)?;
@@ -254,7 +260,7 @@ pub fn parent<'a, 'p>(resolver: Resolver, root: BorrowedFd<'a>, path: &'p str) -
     let trailing_slash = trimmed.len() != path.len();
     if trimmed.is_empty() {
         // Only slashes: an absolute path, refused by `check_path`.
-        return Err(Errno::NOTCAPABLE);
+        return Err(ESCAPE);
     }
     let (prefix, name) = match trimmed.rfind('/') {
         Some(i) => (&trimmed[..i], &trimmed[i + 1..]),
@@ -357,7 +363,7 @@ impl<'a> Walk<'a> {
             return Err(Errno::LOOP);
         }
         if target.first() == Some(&b'/') {
-            return Err(Errno::NOTCAPABLE);
+            return Err(ESCAPE);
         }
         if target.is_empty() {
             return Err(Errno::NOENT);
@@ -387,7 +393,7 @@ impl<'a> Walk<'a> {
             };
             if c == b".." {
                 if self.stack.pop().is_none() {
-                    return Err(Errno::NOTCAPABLE);
+                    return Err(ESCAPE);
                 }
                 continue;
             }
@@ -435,8 +441,8 @@ mod tests {
     #[test]
     fn refused_forms() {
         assert_eq!(check_path(""), Err(Errno::NOENT));
-        assert_eq!(check_path("/etc"), Err(Errno::NOTCAPABLE));
-        assert_eq!(check_path("a\0"), Err(Errno::ILSEQ));
+        assert_eq!(check_path("/etc"), Err(ESCAPE));
+        assert_eq!(check_path("a\0"), Err(Errno::INVAL));
         assert_eq!(check_path("a/b"), Ok(()));
     }
 }

@@ -4,20 +4,19 @@
 
 use super::errno::{HostResult, retry};
 use super::stat::classify;
-use super::table::{Entry, FdTable, Kind};
+use super::table::{Access, Entry, FdTable, Kind};
 use rustix::fd::BorrowedFd;
 use rustix::net::{RecvAncillaryBuffer, RecvFlags, ReturnFlags, SendAncillaryBuffer, SendFlags, Shutdown, SocketFlags};
 use std::io::{IoSlice, IoSliceMut};
-use wasi_abi::{Errno, Fd, Fdflags, Riflags, Rights, Roflags, Sdflags, Size};
+use wasi_abi::{Errno, Fd, Fdflags, Riflags, Roflags, Sdflags, Size};
 
-/// The socket behind `fd`, if the guest holds `rights` on it (`ENOTSOCK`
-/// for any other kind of fd).
-pub(crate) fn socket(table: &FdTable, fd: Fd, rights: Rights) -> Result<(&Entry, BorrowedFd<'_>), Errno> {
+/// The socket behind `fd` (`ENOTSOCK` for any other kind of fd).
+pub(crate) fn socket(table: &FdTable, fd: Fd) -> Result<(&Entry, BorrowedFd<'_>), Errno> {
     let e = table.get(fd)?;
     if e.kind != Kind::Socket {
         return Err(Errno::NOTSOCK);
     }
-    Ok((e, e.with(rights)?))
+    Ok((e, e.fd()))
 }
 
 /// `sock_accept`: only `NONBLOCK` may be asked for.
@@ -25,7 +24,7 @@ pub(crate) fn accept(table: &mut FdTable, fd: Fd, flags: Fdflags) -> Result<Fd, 
     if !(flags - Fdflags::NONBLOCK).is_empty() {
         return Err(Errno::INVAL);
     }
-    let (listener, host) = socket(table, fd, Rights::SOCK_ACCEPT)?;
+    let (listener, host) = socket(table, fd)?;
     if listener.emulates_nonblock() {
         super::nonblock::ready_to_accept(host)?;
     }
@@ -37,8 +36,7 @@ pub(crate) fn accept(table: &mut FdTable, fd: Fd, flags: Fdflags) -> Result<Fd, 
     let conn = retry(|| rustix::net::accept_with(host, sock_flags))?;
     let readonly = listener.readonly;
     let (kind, filetype) = classify(rustix::fd::AsFd::as_fd(&conn))?;
-    let base = Rights::SOCKET_BASE - Rights::SOCK_ACCEPT;
-    let mut entry = Entry::new(conn, kind, filetype, base, Rights::empty());
+    let mut entry = Entry::new(conn, kind, filetype, Access::READ_WRITE);
     entry.flags = flags;
     entry.readonly = readonly;
     table.insert(entry)
@@ -51,7 +49,7 @@ pub(crate) fn recv_from(
     bufs: &mut [IoSliceMut<'_>],
     flags: Riflags,
 ) -> Result<(Size, Roflags, Option<std::net::SocketAddr>), Errno> {
-    let (e, host) = socket(table, fd, Rights::FD_READ)?;
+    let (e, host) = socket(table, fd)?;
     let mut f = RecvFlags::empty();
     if e.emulates_nonblock() {
         f |= RecvFlags::DONTWAIT;
@@ -74,7 +72,7 @@ pub(crate) fn recv_from(
 
 /// `sock_send`: never raises SIGPIPE on the host; a closed peer is `EPIPE`.
 pub(crate) fn send(table: &FdTable, fd: Fd, bufs: &[IoSlice<'_>]) -> Result<Size, Errno> {
-    let (e, host) = socket(table, fd, Rights::FD_WRITE)?;
+    let (e, host) = socket(table, fd)?;
     let mut f = SendFlags::NOSIGNAL;
     if e.emulates_nonblock() {
         f |= SendFlags::DONTWAIT;
@@ -85,7 +83,7 @@ pub(crate) fn send(table: &FdTable, fd: Fd, bufs: &[IoSlice<'_>]) -> Result<Size
 
 /// `sock_shutdown`: at least one direction must be given.
 pub(crate) fn shutdown(table: &FdTable, fd: Fd, how: Sdflags) -> Result<(), Errno> {
-    let (_, host) = socket(table, fd, Rights::SOCK_SHUTDOWN)?;
+    let (_, host) = socket(table, fd)?;
     let how = match (how.contains(Sdflags::RD), how.contains(Sdflags::WR)) {
         (true, true) => Shutdown::Both,
         (true, false) => Shutdown::Read,

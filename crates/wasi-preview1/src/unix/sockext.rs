@@ -5,14 +5,14 @@ use super::errno::{HostResult, retry};
 use super::net::NetPolicy;
 use super::sock::socket;
 use super::stat::classify;
-use super::table::{Entry, FdTable};
+use super::table::{Access, Entry, FdTable};
 use crate::system::{AddrInfo, AddrInfoHints};
 use rustix::fd::AsFd;
 use rustix::net::{AddressFamily as HostFamily, SendAncillaryBuffer, SendFlags, SocketFlags, SocketType, sockopt};
 use std::io::IoSlice;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use wasi_abi::wasmedge::{AddressFamily, AiFlags, Protocol, SockOpt, SockOptLevel, SockType};
-use wasi_abi::{Errno, Fd, Rights, Size};
+use wasi_abi::{Errno, Fd, Size};
 
 /// The grant, or `ENOTCAPABLE` when there is none.
 fn grant(net: Option<&NetPolicy>) -> Result<&NetPolicy, Errno> {
@@ -63,26 +63,26 @@ pub(crate) fn open(
     };
     let fd = rustix::net::socket_with(family, ty, SocketFlags::CLOEXEC, None).wasi()?;
     let (kind, filetype) = classify(fd.as_fd())?;
-    table.insert(Entry::new(fd, kind, filetype, Rights::SOCKET_BASE, Rights::SOCKET_BASE - Rights::SOCK_ACCEPT))
+    table.insert(Entry::new(fd, kind, filetype, Access::READ_WRITE))
 }
 
 /// `sock_bind`.
 pub(crate) fn bind(table: &FdTable, net: Option<&NetPolicy>, fd: Fd, addr: SocketAddr) -> Result<(), Errno> {
-    let (_, host) = socket(table, fd, Rights::empty())?;
+    let (_, host) = socket(table, fd)?;
     allowed(net, &addr)?;
     rustix::net::bind(host, &addr).wasi()
 }
 
 /// `sock_connect`.
 pub(crate) fn connect(table: &FdTable, net: Option<&NetPolicy>, fd: Fd, addr: SocketAddr) -> Result<(), Errno> {
-    let (_, host) = socket(table, fd, Rights::empty())?;
+    let (_, host) = socket(table, fd)?;
     allowed(net, &addr)?;
     retry(|| rustix::net::connect(host, &addr))
 }
 
 /// `sock_listen`.
 pub(crate) fn listen(table: &FdTable, fd: Fd, backlog: u32) -> Result<(), Errno> {
-    let (_, host) = socket(table, fd, Rights::SOCK_ACCEPT)?;
+    let (_, host) = socket(table, fd)?;
     rustix::net::listen(host, i32::try_from(backlog).unwrap_or(i32::MAX)).wasi()
 }
 
@@ -94,7 +94,7 @@ pub(crate) fn send_to(
     bufs: &[IoSlice<'_>],
     addr: SocketAddr,
 ) -> Result<Size, Errno> {
-    let (e, host) = socket(table, fd, Rights::FD_WRITE)?;
+    let (e, host) = socket(table, fd)?;
     allowed(net, &addr)?;
     let mut f = SendFlags::NOSIGNAL;
     if e.emulates_nonblock() {
@@ -115,7 +115,7 @@ fn size_arg(v: i32) -> Result<usize, Errno> {
 /// `sock_getsockopt`: integer options only; `SO_TYPE` answers with the
 /// extension's `sock_type` values.
 pub(crate) fn getsockopt(table: &FdTable, fd: Fd, _level: SockOptLevel, name: SockOpt) -> Result<i32, Errno> {
-    let (_, host) = socket(table, fd, Rights::empty())?;
+    let (_, host) = socket(table, fd)?;
     Ok(match name {
         SockOpt::ReuseAddr => flag(sockopt::socket_reuseaddr(host).wasi()?),
         SockOpt::Type => match sockopt::socket_type(host).wasi()? {
@@ -144,7 +144,7 @@ pub(crate) fn setsockopt(
     name: SockOpt,
     value: i32,
 ) -> Result<(), Errno> {
-    let (_, host) = socket(table, fd, Rights::empty())?;
+    let (_, host) = socket(table, fd)?;
     match name {
         SockOpt::ReuseAddr => sockopt::set_socket_reuseaddr(host, value != 0),
         SockOpt::Broadcast => sockopt::set_socket_broadcast(host, value != 0),
@@ -160,13 +160,13 @@ pub(crate) fn setsockopt(
 
 /// `sock_getlocaladdr`.
 pub(crate) fn local_addr(table: &FdTable, fd: Fd) -> Result<SocketAddr, Errno> {
-    let (_, host) = socket(table, fd, Rights::empty())?;
+    let (_, host) = socket(table, fd)?;
     inet(rustix::net::getsockname(host).wasi()?)
 }
 
 /// `sock_getpeeraddr`.
 pub(crate) fn peer_addr(table: &FdTable, fd: Fd) -> Result<SocketAddr, Errno> {
-    let (_, host) = socket(table, fd, Rights::empty())?;
+    let (_, host) = socket(table, fd)?;
     inet(rustix::net::getpeername(host).wasi()?.ok_or(Errno::NOTCONN)?)
 }
 

@@ -6,7 +6,7 @@ use super::table::Kind;
 use rustix::fd::BorrowedFd;
 use rustix::fs::{FileType, Stat};
 use rustix::net::SocketType;
-use wasi_abi::{Errno, Filestat, Filetype, Rights, Timestamp};
+use wasi_abi::{Errno, Filestat, Filetype, Timestamp};
 
 fn nanos(secs: i64, nsec: i64) -> Timestamp {
     u64::try_from(secs).unwrap_or(0).saturating_mul(1_000_000_000).saturating_add(u64::try_from(nsec).unwrap_or(0))
@@ -35,21 +35,14 @@ pub(crate) fn classify(fd: BorrowedFd<'_>) -> Result<(Kind, Filetype), Errno> {
         FileType::RegularFile => (Kind::File, Filetype::RegularFile),
         FileType::BlockDevice => (Kind::File, Filetype::BlockDevice),
         FileType::Directory => (Kind::Dir, Filetype::Directory),
-        FileType::CharacterDevice => (Kind::Stream, Filetype::CharacterDevice),
+        // A terminal has no offset (and wasi-libc's `isatty` knows it by
+        // the missing seek rights); other devices (`/dev/null`) do.
+        FileType::CharacterDevice if rustix::termios::isatty(fd) => (Kind::Stream, Filetype::CharacterDevice),
+        FileType::CharacterDevice => (Kind::Device, Filetype::CharacterDevice),
         FileType::Socket => match rustix::net::sockopt::socket_type(fd) {
             Ok(SocketType::DGRAM) => (Kind::Socket, Filetype::SocketDgram),
             _ => (Kind::Socket, Filetype::SocketStream),
         },
         _ => (Kind::Stream, Filetype::Unknown),
     })
-}
-
-/// The rights that apply to a kind of fd: (base, inheriting).
-pub(crate) fn applicable_rights(kind: Kind) -> (Rights, Rights) {
-    match kind {
-        Kind::File => (Rights::REGULAR_FILE_BASE, Rights::empty()),
-        Kind::Dir => (Rights::DIRECTORY_BASE, Rights::DIRECTORY_INHERITING),
-        Kind::Stream => (Rights::STREAM_BASE, Rights::empty()),
-        Kind::Socket => (Rights::SOCKET_BASE, Rights::empty()),
-    }
 }

@@ -1,23 +1,63 @@
-//! The fd table: guest fd numbers to host fds, rights and flags.
+//! The fd table: guest fd numbers to host fds, their kind and flags.
 //!
 //! A `Vec` indexed by the guest fd: a lookup is one bounds check, with no
 //! lock and no hashing. New fds take the lowest free number.
+//!
+//! Rights are reported, not enforced (as wasmtime does, see
+//! docs/security.md): what an fd may do is decided by how the host opened
+//! it ([`Access`]), by the read-only mount it lies beneath, and for stdio
+//! by what the host's own description allows. [`Entry::rights`] derives
+//! the rights `fd_fdstat_get` reports from those facts.
 
 use super::readdir::DirStream;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
+use rustix::fs::OFlags;
 use wasi_abi::{Errno, Fd, Fdflags, Filetype, Rights};
 
 /// What a guest fd refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
-    /// A regular file (seekable).
+    /// A regular file or block device (seekable, always ready).
     File,
     /// A directory.
     Dir,
-    /// A pipe, terminal or other character stream (not seekable).
+    /// A character device that is not a terminal (`/dev/null`): seekable
+    /// as the kernel allows, polled like a stream.
+    Device,
+    /// A pipe, FIFO or terminal (not seekable).
     Stream,
     /// A socket.
     Socket,
+}
+
+/// How a host file description was opened: `O_RDONLY`, `O_WRONLY` or `O_RDWR`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Access {
+    pub(crate) read: bool,
+    pub(crate) write: bool,
+}
+
+impl Access {
+    /// Read and write.
+    pub(crate) const READ_WRITE: Access = Access { read: true, write: true };
+
+    /// The access mode of open flags.
+    pub(crate) fn of_flags(flags: OFlags) -> Access {
+        if flags.contains(OFlags::PATH) {
+            return Access { read: false, write: false };
+        }
+        match flags & OFlags::RWMODE {
+            f if f == OFlags::WRONLY => Access { read: false, write: true },
+            f if f == OFlags::RDWR => Access::READ_WRITE,
+            _ => Access { read: true, write: false },
+        }
+    }
+
+    /// The access mode of a host fd's description (read and write if it
+    /// cannot be read).
+    pub(crate) fn of_fd(fd: BorrowedFd<'_>) -> Access {
+        rustix::fs::fcntl_getfl(fd).map_or(Access::READ_WRITE, Access::of_flags)
+    }
 }
 
 /// One open guest fd.
@@ -26,8 +66,8 @@ pub(crate) struct Entry {
     pub(crate) host: OwnedFd,
     pub(crate) kind: Kind,
     pub(crate) filetype: Filetype,
-    pub(crate) base: Rights,
-    pub(crate) inheriting: Rights,
+    /// How the host description was opened.
+    pub(crate) access: Access,
     /// The flags the guest sees in `fdstat`.
     pub(crate) flags: Fdflags,
     /// The guest's name for a preopened directory.
@@ -35,60 +75,117 @@ pub(crate) struct Entry {
     /// Beneath a read-only mount: nothing may be changed through it.
     pub(crate) readonly: bool,
     /// `fd_readdir` state, made on first use.
-    pub(crate) dir: Option<Box<DirStream>>,
+    pub(crate) readdir: Option<Box<DirStream>>,
     /// The host file description is shared with other processes (stdio):
-    /// its flags are never changed, and `NONBLOCK` is emulated.
+    /// its flags are never changed, `NONBLOCK` is emulated, and the file's
+    /// metadata changes only as far as its access mode allows.
     pub(crate) shared: bool,
 }
 
 impl Entry {
-    pub(crate) fn new(host: OwnedFd, kind: Kind, filetype: Filetype, base: Rights, inheriting: Rights) -> Self {
+    pub(crate) fn new(host: OwnedFd, kind: Kind, filetype: Filetype, access: Access) -> Self {
         Entry {
             host,
             kind,
             filetype,
-            base,
-            inheriting,
+            access,
             flags: Fdflags::empty(),
             preopen: None,
             readonly: false,
-            dir: None,
+            readdir: None,
             shared: false,
         }
     }
 
-    /// The host fd, after checking that the guest holds `rights`.
+    /// The host fd.
     #[inline]
-    pub(crate) fn with(&self, rights: Rights) -> Result<BorrowedFd<'_>, Errno> {
-        if self.base.contains(rights) { Ok(self.host.as_fd()) } else { Err(Errno::NOTCAPABLE) }
+    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
+        self.host.as_fd()
     }
 
-    /// Fails with `EISDIR` on a directory (for operations on file contents).
+    /// Fails with `EBADF` on a directory (for operations on file contents,
+    /// as wasmtime answers them).
     #[inline]
     pub(crate) fn not_dir(&self) -> Result<&Self, Errno> {
-        if self.kind == Kind::Dir { Err(Errno::ISDIR) } else { Ok(self) }
+        if self.kind == Kind::Dir { Err(Errno::BADF) } else { Ok(self) }
     }
 
     /// Fails with `ENOTDIR` unless this is a directory.
     #[inline]
-    pub(crate) fn dir(&self) -> Result<&Self, Errno> {
+    pub(crate) fn directory(&self) -> Result<&Self, Errno> {
         if self.kind == Kind::Dir { Ok(self) } else { Err(Errno::NOTDIR) }
     }
 
+    /// Whether the fd has an offset to seek (`ESPIPE` otherwise).
+    #[inline]
+    pub(crate) fn seekable(&self) -> Result<&Self, Errno> {
+        if matches!(self.kind, Kind::File | Kind::Device) { Ok(self) } else { Err(Errno::SPIPE) }
+    }
+
     /// Whether transfers must be made non-blocking one by one: the guest
-    /// asked for `NONBLOCK` on a shared stream or socket.
+    /// asked for `NONBLOCK` on a shared stream, device or socket.
     #[inline]
     pub(crate) fn emulates_nonblock(&self) -> bool {
-        self.shared && self.flags.contains(Fdflags::NONBLOCK) && matches!(self.kind, Kind::Stream | Kind::Socket)
+        self.shared
+            && self.flags.contains(Fdflags::NONBLOCK)
+            && matches!(self.kind, Kind::Stream | Kind::Device | Kind::Socket)
     }
 
-    /// Fails with `EROFS` beneath a read-only mount.
+    /// Fails with `EPERM` (wasmtime's answer) beneath a read-only mount.
     #[inline]
-    pub(crate) fn writable(&self) -> Result<&Self, Errno> {
-        if self.readonly { Err(Errno::ROFS) } else { Ok(self) }
+    pub(crate) fn mutable(&self) -> Result<&Self, Errno> {
+        if self.readonly { Err(Errno::PERM) } else { Ok(self) }
+    }
+
+    /// Checks that the file's size may change through this fd: not beneath
+    /// a read-only mount (`EPERM`), and for stdio only through a writable,
+    /// non-appending description (`EBADF`: the host opened it to be read,
+    /// or to be appended to, never cut).
+    pub(crate) fn resizable(&self) -> Result<&Self, Errno> {
+        self.mutable()?;
+        if self.shared && (!self.access.write || self.flags.contains(Fdflags::APPEND)) {
+            return Err(Errno::BADF);
+        }
+        Ok(self)
+    }
+
+    /// Checks that the file's times may change through this fd: not
+    /// beneath a read-only mount (`EPERM`), and for stdio only through a
+    /// writable description (`EBADF`).
+    pub(crate) fn touchable(&self) -> Result<&Self, Errno> {
+        self.mutable()?;
+        if self.shared && !self.access.write {
+            return Err(Errno::BADF);
+        }
+        Ok(self)
+    }
+
+    /// The rights `fd_fdstat_get` reports: those that apply to the fd's
+    /// kind, less what its access mode, its mount and (for stdio) its host
+    /// description rule out. (base, inheriting)
+    pub(crate) fn rights(&self) -> (Rights, Rights) {
+        let (mut base, inheriting) = match self.kind {
+            Kind::Dir => return (Rights::DIRECTORY_BASE, Rights::DIRECTORY_INHERITING),
+            Kind::File => (Rights::REGULAR_FILE_BASE, Rights::empty()),
+            Kind::Device => (Rights::REGULAR_FILE_BASE - Rights::FD_ALLOCATE - Rights::FD_ADVISE, Rights::empty()),
+            Kind::Stream => (Rights::TTY_BASE, Rights::empty()),
+            Kind::Socket => (Rights::SOCKET_BASE, Rights::empty()),
+        };
+        if !self.access.read {
+            base -= Rights::FD_READ;
+        }
+        if !self.access.write {
+            base -= Rights::FD_WRITE | Rights::FD_ALLOCATE | Rights::FD_FILESTAT_SET_SIZE;
+        }
+        if self.resizable().is_err() {
+            base -= Rights::FD_ALLOCATE | Rights::FD_FILESTAT_SET_SIZE;
+        }
+        if self.touchable().is_err() {
+            base -= Rights::FD_FILESTAT_SET_TIMES;
+        }
+        (base, inheriting)
     }
 }
-
 /// The table of open guest fds.
 #[derive(Debug, Default)]
 pub(crate) struct FdTable {
@@ -203,7 +300,7 @@ mod tests {
 
     fn entry() -> Entry {
         let (fd, _) = rustix::pipe::pipe().unwrap();
-        Entry::new(fd, Kind::Stream, Filetype::Unknown, Rights::empty(), Rights::empty())
+        Entry::new(fd, Kind::Stream, Filetype::Unknown, Access::READ_WRITE)
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! path_open: every oflag, fdflag and rights rule, success and error paths.
+//! path_open: every oflag and fdflag, the host open mode, success and error paths.
 use wasi_run_guests::errno::*;
 use wasi_run_guests::fs::*;
 use wasi_run_guests::rights::*;
@@ -44,31 +44,32 @@ fn main() {
     expect_errno!("missing parent", open_file(d, "nope/x", O_CREAT, 0), NOENT);
     expect_errno!("empty path", open_file(d, "", 0, 0), NOENT);
 
-    // Rights: the new fd has what was asked for, within what applies.
+    // Rights are reported, not enforced (as wasmtime): FD_READ and FD_WRITE
+    // choose how the host opens the file, and nothing else is checked.
     let ro = open_with(d, 0, "f", 0, FD_READ | FD_SEEK, 0, 0).unwrap();
     let st = fdstat(ro).unwrap();
     check("file filetype", st.filetype, FT_REGULAR);
-    check("rights as asked", st.base, FD_READ | FD_SEEK);
-    expect_errno!("write without FD_WRITE", write(ro, b"x"), NOTCAPABLE);
+    ensure("read-only: FD_READ reported", st.base & FD_READ != 0);
+    ensure("read-only: no FD_WRITE reported", st.base & FD_WRITE == 0);
+    expect_errno!("write to a read-only open", write(ro, b"x"), BADF);
     check("read with FD_READ", read(ro, 3).unwrap(), b"abc".to_vec());
-    expect_errno!("tell without FD_TELL", tell(ro), NOTCAPABLE);
+    check("tell without FD_TELL asked", tell(ro).unwrap(), 3);
     close(ro).unwrap();
     let none = open_with(d, 0, "f", 0, 0, 0, 0).unwrap();
-    check("no rights", fdstat(none).unwrap().base, 0);
-    expect_errno!("read without rights", read(none, 1), NOTCAPABLE);
+    check("rights 0 opens for reading", read(none, 1).unwrap(), b"a".to_vec());
     close(none).unwrap();
-    // A directory hands down only its inheriting rights.
-    let limited = open_with(d, 0, "sub", O_DIRECTORY, PATH_OPEN | PATH_CREATE_FILE, FD_READ, 0).unwrap();
-    expect_errno!("more than inherited", open_with(limited, 0, "g", O_CREAT, FD_READ | FD_WRITE, 0, 0), NOTCAPABLE);
-    close(open_with(limited, 0, "g", O_CREAT, FD_READ, 0, 0).unwrap()).unwrap();
-    // TRUNC needs PATH_FILESTAT_SET_SIZE on the directory; CREAT needs
-    // PATH_CREATE_FILE; any open needs PATH_OPEN.
-    expect_errno!("trunc without the right", open_with(limited, 0, "g", O_TRUNC, FD_READ, 0, 0), NOTCAPABLE);
-    let no_create = open_with(d, 0, "sub", O_DIRECTORY, PATH_OPEN, FILE_ALL, 0).unwrap();
-    expect_errno!("creat without the right", open_with(no_create, 0, "h", O_CREAT, FD_READ, 0, 0), NOTCAPABLE);
-    let no_open = open_with(d, 0, "sub", O_DIRECTORY, FD_READDIR, FILE_ALL, 0).unwrap();
-    expect_errno!("open without PATH_OPEN", open_with(no_open, 0, "g", 0, FD_READ, 0, 0), NOTCAPABLE);
-    for fd in [limited, no_create, no_open, sub, file] {
+    // A directory opened with few rights still opens, creates and
+    // truncates beneath it: Go's os.Root and test harnesses do this.
+    let limited = open_with(d, 0, "sub", O_DIRECTORY, PATH_OPEN, FD_READ, 0).unwrap();
+    let g = open_with(limited, 0, "g", O_CREAT, FD_READ | FD_WRITE, 0, 0).unwrap();
+    check("write beneath a limited dir", write(g, b"gg").unwrap(), 2);
+    close(g).unwrap();
+    close(open_with(limited, 0, "g", O_TRUNC, FD_READ, 0, 0).unwrap()).unwrap();
+    check("truncated beneath a limited dir", stat(d, 0, "sub/g").unwrap().size, 0);
+    let zero = open_with(d, 0, "sub", O_DIRECTORY, 0, 0, 0).unwrap();
+    close(open_with(zero, 0, "h", O_CREAT, FD_READ, 0, 0).unwrap()).unwrap();
+    ensure("dir inheriting rights include reading and writing", fdstat(zero).unwrap().inheriting & (FD_READ | FD_WRITE) == FD_READ | FD_WRITE);
+    for fd in [limited, zero, sub, file] {
         close(fd).unwrap();
     }
 
@@ -110,9 +111,9 @@ fn main() {
     check("target created", stat(d, 0, "made-by-link").unwrap().filetype, FT_REGULAR);
 
     // Out of the sandbox.
-    expect_errno!("absolute", open_file(d, "/f", 0, 0), NOTCAPABLE);
-    expect_errno!("dotdot", open_file(d, "../f", 0, 0), NOTCAPABLE);
-    expect_errno!("dotdot deeper", open_file(d, "sub/../../f", 0, 0), NOTCAPABLE);
+    expect_errno!("absolute", open_file(d, "/f", 0, 0), PERM);
+    expect_errno!("dotdot", open_file(d, "../f", 0, 0), PERM);
+    expect_errno!("dotdot deeper", open_file(d, "sub/../../f", 0, 0), PERM);
     close(open_file(d, "sub/../f", 0, 0).unwrap()).unwrap();
     expect_errno!("bad dirfd", open_file(99, "f", 0, 0), BADF);
     println!("fs_open ok");
