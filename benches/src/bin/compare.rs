@@ -73,6 +73,8 @@ const MODES: &[Mode] = &[
 struct Paths {
     repo: PathBuf,
     wasi_run: PathBuf,
+    /// wasi-run built without its `simd` and `memory64` features.
+    wasi_run_no_simd: PathBuf,
     wasmi_wasi: PathBuf,
     guest_wasm: PathBuf,
     guest_native: PathBuf,
@@ -94,6 +96,14 @@ fn build(repo: &Path) -> Paths {
     let target = repo.join("target");
     eprintln!("building wasi-run, the wasmi_wasi runner and the guests…");
     run_checked(cargo().current_dir(repo).args(["build", "--release", "--quiet", "-p", "wasi-run"]), "build wasi-run");
+    let no_simd = target.join("no-simd");
+    run_checked(
+        cargo()
+            .current_dir(repo)
+            .args(["build", "--release", "--quiet", "-p", "wasi-run", "--no-default-features", "--target-dir"])
+            .arg(&no_simd),
+        "build wasi-run without SIMD",
+    );
     run_checked(
         cargo().current_dir(repo).args([
             "build",
@@ -131,6 +141,7 @@ fn build(repo: &Path) -> Paths {
     Paths {
         repo: repo.to_path_buf(),
         wasi_run: target.join("release/wasi-run"),
+        wasi_run_no_simd: no_simd.join("release/wasi-run"),
         wasmi_wasi: target.join("release/examples/wasmi_wasi_run"),
         guest_wasm: guest_target.join("wasm32-wasip1/release/bench-guest.wasm"),
         guest_native: guest_target.join("release/bench-guest"),
@@ -297,6 +308,24 @@ fn main() {
         }
     }
 
+    // What enabling SIMD costs code that does not use it: the compute mode
+    // under the default build and under one without the `simd` feature.
+    let n = if quick { 600 } else { 3_000 }.to_string();
+    let mut simd_cost: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+    for rep in 0..reps {
+        for k in 0..2 {
+            let which = (k + rep) % 2;
+            let bin = if which == 0 { &p.wasi_run } else { &p.wasi_run_no_simd };
+            let mut cmd = Command::new(bin);
+            cmd.args(["--dir", ".::."]).arg(&p.guest_wasm).args(["compute", &n]).current_dir(&p.data);
+            let (err, _, _) = run(cmd);
+            let line = err.lines().find(|l| l.starts_with("compute")).expect("compute line");
+            simd_cost[which].push(line.split_whitespace().nth(1).unwrap().parse().unwrap());
+        }
+    }
+    let simd_cost = (median(&mut simd_cost[0]), median(&mut simd_cost[1]));
+    eprintln!("   compute   with SIMD {:.2} ns, build without SIMD {:.2} ns", simd_cost.0, simd_cost.1);
+
     // Start-up: hello world, wall time and peak memory.
     let rust_hello = (p.guest_wasm.clone(), vec!["hello".to_owned()]);
     let mut startups: Vec<(&str, (PathBuf, Vec<String>))> = vec![("Rust hello world", rust_hello)];
@@ -326,8 +355,15 @@ fn main() {
         }
     }
 
-    let table =
+    let mut table =
         render(&p, &runtimes, &results, &rss, &startup, &startups.iter().map(|s| s.0).collect::<Vec<_>>(), reps);
+    let (with, without) = simd_cost;
+    writeln!(
+        table,
+        "\nSIMD's cost to code that does not use it (compute mode): {with:.2} ns per element with SIMD and memory64 enabled, {without:.2} ns in a build without them ({:+.1}%).",
+        (with / without - 1.0) * 100.0
+    )
+    .unwrap();
     println!("{table}");
     if write {
         let doc = p.repo.join("docs/performance.md");

@@ -27,7 +27,9 @@ pub const FUEL_SLICE: u64 = 4_000_000;
 /// The engine configuration for real programs: functions are validated
 /// when the module loads (so an invalid module is refused before it runs)
 /// and translated on first call (so a large module starts fast); stack
-/// limits large enough for Go.
+/// limits large enough for Go; the proposals wasmtime enables by default
+/// (SIMD and memory64 when this crate's `simd` and `memory64` features are
+/// on, as they are by default).
 #[must_use]
 pub fn engine_config() -> Config {
     let mut config = Config::default();
@@ -35,6 +37,14 @@ pub fn engine_config() -> Config {
         .compilation_mode(CompilationMode::LazyTranslation)
         .set_max_recursion_depth(MAX_RECURSION_DEPTH)
         .set_max_stack_height(MAX_STACK_BYTES);
+    // Everything wasmtime enables by default that wasmi has: Wasm 2.0
+    // (with fixed-width SIMD), relaxed SIMD, memory64, tail calls,
+    // multi-memory, extended constants.
+    #[cfg(feature = "simd")]
+    config.wasm_simd(true).wasm_relaxed_simd(true);
+    #[cfg(feature = "memory64")]
+    config.wasm_memory64(true);
+    config.wasm_tail_call(true).wasm_multi_memory(true).wasm_extended_const(true);
     config
 }
 
