@@ -40,7 +40,7 @@ pub use flags::{
     WasiFlags, decode_flags,
 };
 pub use iovec::{IovecList, MAX_IOVS};
-pub use memory::{GuestMemory, GuestPtr, Layout, checked_range};
+pub use memory::{GuestMemory, GuestPtr, Layout, MAX_PATH, checked_range};
 pub use strings::StringList;
 pub use structs::{
     Dirent, Event, EventFdReadwrite, Fdstat, Filestat, Iovec, Prestat, Subscription, SubscriptionClock, SubscriptionU,

@@ -164,6 +164,22 @@ impl<'a> GuestMemory<'a> {
         core::str::from_utf8(self.slice(ptr, len)?).map_err(|_| Errno::ILSEQ)
     }
 
+    /// A path argument: a UTF-8 string of `len` bytes at `ptr`, refused
+    /// before anything looks at it when it is longer than [`MAX_PATH`] (no
+    /// host path can be, so no host work is done for it).
+    ///
+    /// # Errors
+    /// [`Errno::NAMETOOLONG`] past [`MAX_PATH`]; otherwise as [`Self::str`].
+    #[inline]
+    pub fn path(&self, ptr: GuestPtr, len: u32) -> Result<&str, Errno> {
+        if len as usize > MAX_PATH {
+            // Still a fault if the range is not memory at all.
+            self.check(ptr, len, 1)?;
+            return Err(Errno::NAMETOOLONG);
+        }
+        self.str(ptr, len)
+    }
+
     scalar_access! {
         read_u8, write_u8, u8;
         read_u16, write_u16, u16;
@@ -203,6 +219,12 @@ impl<'a> GuestMemory<'a> {
         self.check(ptr, T::SIZE, T::ALIGN).map(drop)
     }
 }
+
+/// The longest path a guest may pass (Linux's `PATH_MAX`, the longest path
+/// its system calls take): longer ones are [`Errno::NAMETOOLONG`] before any
+/// host work, so what the host does per path is bounded by this whatever
+/// the guest sends.
+pub const MAX_PATH: usize = 4096;
 
 /// A type with the spec's size, alignment and field layout in linear memory.
 pub trait Layout: Sized {

@@ -7,7 +7,7 @@
 //!   `include/host/wasi/wasifunc.h` (signatures, v1 and v2)
 
 use crate::memory::field::{put_u16, put_u32, u8_at, u16_at, u32_at};
-use crate::{Errno, Layout};
+use crate::{Errno, GuestMemory, GuestPtr, Layout, checked_range};
 use bitflags::bitflags;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -278,6 +278,117 @@ impl Layout for RawSockaddr {
         b[0] = self.family;
         put_u32(b, 4, self.data_len);
         put_u32(b, 8, self.data);
+    }
+}
+
+/// The most `addrinfo` entries one `sock_getaddrinfo` call fills, whatever
+/// `max` the guest passes: the guest's list is walked this far and no
+/// further, so a list whose `ai_next` loops costs the host nothing more.
+pub const MAX_ADDRINFO: usize = 16;
+
+/// One entry of the guest's prepared result list: where it is, and what
+/// it held.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AddrinfoSlot {
+    /// The entry's address.
+    pub at: GuestPtr,
+    /// The entry.
+    pub info: RawAddrinfo,
+    /// Its `sockaddr`.
+    pub addr: RawSockaddr,
+}
+
+/// The result list a guest prepared for `sock_getaddrinfo`: at most
+/// [`MAX_ADDRINFO`] entries (fewer if `max` is smaller), every entry, its
+/// `sockaddr` and both of their buffers checked against memory. Held
+/// inline: decoding allocates nothing.
+#[derive(Clone, Copy, Debug)]
+pub struct AddrinfoList {
+    slots: [AddrinfoSlot; MAX_ADDRINFO],
+    len: usize,
+}
+
+impl AddrinfoList {
+    /// Walks the list whose first entry's address is stored at `res`.
+    ///
+    /// # Errors
+    /// [`Errno::INVAL`] for `max` 0; [`Errno::FAULT`] or [`Errno::INVAL`]
+    /// for an entry, `sockaddr` or buffer out of bounds or misaligned.
+    pub fn decode(mem: &GuestMemory<'_>, res: GuestPtr, max: u32) -> Result<Self, Errno> {
+        if max == 0 {
+            return Err(Errno::INVAL);
+        }
+        let want = (max as usize).min(MAX_ADDRINFO);
+        let mut list = AddrinfoList { slots: [AddrinfoSlot::default(); MAX_ADDRINFO], len: 0 };
+        let mut at = mem.read_u32(res)?;
+        for slot in &mut list.slots[..want] {
+            let info: RawAddrinfo = mem.read(at)?;
+            let addr: RawSockaddr = mem.read(info.addr)?;
+            checked_range(mem.len(), addr.data, u64::from(addr.data_len))?;
+            checked_range(mem.len(), info.canonname, u64::from(info.canonname_len))?;
+            *slot = AddrinfoSlot { at, info, addr };
+            list.len += 1;
+            at = info.next;
+        }
+        Ok(list)
+    }
+
+    /// The entries, in list order.
+    #[must_use]
+    pub fn slots(&self) -> &[AddrinfoSlot] {
+        &self.slots[..self.len]
+    }
+}
+
+/// One result for an [`AddrinfoSlot`].
+#[derive(Clone, Copy, Debug)]
+pub struct AddrinfoResult<'a> {
+    /// `ai_flags` to report.
+    pub flags: AiFlags,
+    /// The socket type.
+    pub socktype: SockType,
+    /// The protocol.
+    pub protocol: Protocol,
+    /// The address and port.
+    pub addr: SocketAddr,
+    /// The canonical name, if asked for.
+    pub canonname: Option<&'a str>,
+}
+
+impl AddrinfoSlot {
+    /// Fills the guest's entry with `r`: the `sockaddr` bytes (cut to its
+    /// buffer), the entry's fields, and the canonical name (cut to its
+    /// buffer, NUL-terminated) if the entry has room for one.
+    ///
+    /// # Errors
+    /// [`Errno::FAULT`]/[`Errno::INVAL`] if the guest's memory changed
+    /// under the entry (it was checked when decoded).
+    pub fn write(mut self, mem: &mut GuestMemory<'_>, r: &AddrinfoResult<'_>) -> Result<(), Errno> {
+        let family = if r.addr.is_ipv4() { AddressFamily::Inet4 } else { AddressFamily::Inet6 };
+        let mut data = [0u8; 26];
+        let used = encode_sa_data(&r.addr, &mut data);
+        let written = used.min(self.addr.data_len as usize);
+        mem.slice_mut(self.addr.data, written as u32)?.copy_from_slice(&data[..written]);
+        self.addr.family = family.raw();
+        self.addr.data_len = written as u32;
+        mem.write(self.info.addr, &self.addr)?;
+        let ai = &mut self.info;
+        ai.flags = r.flags.bits();
+        ai.family = family.raw();
+        ai.socktype = r.socktype.raw();
+        ai.protocol = r.protocol.raw();
+        ai.addrlen = if r.addr.is_ipv4() { 16 } else { 28 };
+        ai.canonname_len = match r.canonname {
+            Some(name) if ai.canonname_len > 0 => {
+                let len = name.len().min(ai.canonname_len as usize - 1);
+                let buf = mem.slice_mut(ai.canonname, len as u32 + 1)?;
+                buf[..len].copy_from_slice(&name.as_bytes()[..len]);
+                buf[len] = 0;
+                len as u32
+            }
+            _ => 0,
+        };
+        mem.write(self.at, &self.info)
     }
 }
 

@@ -97,9 +97,10 @@ struct Cli {
     #[arg(long = "fuel", value_name = "N")]
     fuel: Option<u64>,
 
-    /// Let no linear memory grow beyond BYTES (a number, optionally with
-    /// K, M or G for KiB, MiB, GiB). Growing beyond fails as the spec
-    /// allows; a guest that then fails exits with status 122.
+    /// Let the guest's linear memories and tables together take at most
+    /// BYTES (a number, optionally with K, M or G for KiB, MiB, GiB).
+    /// Growing beyond fails as the spec allows; a guest that then fails
+    /// exits with status 122.
     #[arg(long = "max-memory", value_name = "BYTES", value_parser = parse_bytes)]
     max_memory: Option<Given<usize>>,
 
@@ -149,18 +150,48 @@ enum ResolutionArg {
 struct Failure(u8, String);
 
 fn main() -> ExitCode {
+    let open_stdio = hold_stdio_numbers();
     let cli = Cli::parse();
-    match run(&cli) {
+    match run(&cli, open_stdio) {
         Ok(code) => ExitCode::from(code),
         Err(Failure(status, message)) => {
-            eprintln!("wasi-run: {message}");
+            report(&message);
             ExitCode::from(status)
         }
     }
 }
 
-/// A duplicate of one of this process's stdio fds, if it is open.
-fn dup_stdio(fd: std::os::fd::BorrowedFd<'_>) -> Option<OwnedFd> {
+/// Writes `wasi-run: MESSAGE` to stderr. A closed, broken or full stderr
+/// loses the message, never the exit status: nothing here panics.
+fn report(message: &str) {
+    let _ = writeln!(std::io::stderr(), "wasi-run: {message}");
+}
+
+/// Which of fds 0, 1 and 2 were open when wasi-run started. A closed one
+/// is filled with `/dev/null` (so nothing opened later takes its number
+/// and is mistaken for stdio), and the guest gets no fd there.
+fn hold_stdio_numbers() -> [bool; 3] {
+    let (stdin, stdout, stderr) = (std::io::stdin(), std::io::stdout(), std::io::stderr());
+    let fds = [stdin.as_fd(), stdout.as_fd(), stderr.as_fd()];
+    let mut open = [true; 3];
+    for (fd, is_open) in fds.into_iter().zip(&mut open) {
+        if rustix::io::fcntl_getfd(fd).is_err() {
+            *is_open = false;
+            // Opened on the lowest free number, which is this one; kept
+            // open for the whole run.
+            if let Ok(null) = rustix::fs::open("/dev/null", rustix::fs::OFlags::RDWR, rustix::fs::Mode::empty()) {
+                std::mem::forget(null);
+            }
+        }
+    }
+    open
+}
+
+/// A duplicate of one of this process's stdio fds, if it was open.
+fn dup_stdio(fd: std::os::fd::BorrowedFd<'_>, was_open: bool) -> Option<OwnedFd> {
+    if !was_open {
+        return None;
+    }
     rustix::io::fcntl_dupfd_cloexec(fd, 3).ok()
 }
 
@@ -199,7 +230,7 @@ fn parse_dir(spec: &str) -> Result<(&str, &str, bool), Failure> {
     Ok((host, guest, readonly))
 }
 
-fn build_system(cli: &Cli) -> Result<UnixSystem, Failure> {
+fn build_system(cli: &Cli, open_stdio: [bool; 3]) -> Result<UnixSystem, Failure> {
     let mut b = UnixSystem::builder().arg(cli.module.as_os_str().as_bytes());
     if cli.invoke.is_none() {
         for a in &cli.args {
@@ -227,13 +258,13 @@ fn build_system(cli: &Cli) -> Result<UnixSystem, Failure> {
             }
         }
     }
-    if let Some(fd) = dup_stdio(std::io::stdin().as_fd()) {
+    if let Some(fd) = dup_stdio(std::io::stdin().as_fd(), open_stdio[0]) {
         b = b.stdin(fd);
     }
-    if let Some(fd) = dup_stdio(std::io::stdout().as_fd()) {
+    if let Some(fd) = dup_stdio(std::io::stdout().as_fd(), open_stdio[1]) {
         b = b.stdout(fd);
     }
-    if let Some(fd) = dup_stdio(std::io::stderr().as_fd()) {
+    if let Some(fd) = dup_stdio(std::io::stderr().as_fd(), open_stdio[2]) {
         b = b.stderr(fd);
     }
     for spec in &cli.dirs {
@@ -271,11 +302,11 @@ fn build_system(cli: &Cli) -> Result<UnixSystem, Failure> {
     b.build().map_err(|e| Failure(USAGE_STATUS, e.to_string()))
 }
 
-fn run(cli: &Cli) -> Result<u8, Failure> {
+fn run(cli: &Cli, open_stdio: [bool; 3]) -> Result<u8, Failure> {
     let name = cli.module.display();
     let bytes =
         std::fs::read(&cli.module).map_err(|e| Failure(MODULE_ERROR_STATUS, format!("cannot read {name}: {e}")))?;
-    let system = build_system(cli)?;
+    let system = build_system(cli, open_stdio)?;
     let limits = Limits { fuel: cli.fuel, max_memory: cli.max_memory.as_ref().map(|m| m.value), timeout: None };
     let engine = Engine::new(&engine_config_for(&limits));
     let module = load_module(&engine, &cli.module, &bytes)
@@ -287,16 +318,20 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
     let trace: Option<Box<dyn Write>> = match &cli.trace {
         None => None,
         Some(path) if path.as_os_str() == "-" => Some(Box::new(std::io::stderr())),
-        // The trace holds the guest's data: readable by this user only.
-        Some(path) => Some(Box::new(
-            std::fs::OpenOptions::new()
+        // The trace holds the guest's data: readable by this user only,
+        // a file that existed before included.
+        Some(path) => {
+            let bad = |e: std::io::Error| Failure(USAGE_STATUS, format!("--trace={}: {e}", path.display()));
+            let file = std::fs::OpenOptions::new()
                 .write(true)
                 .create(true)
                 .truncate(true)
                 .mode(0o600)
                 .open(path)
-                .map_err(|e| Failure(USAGE_STATUS, format!("--trace={}: {e}", path.display())))?,
-        )),
+                .map_err(bad)?;
+            file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600)).map_err(bad)?;
+            Some(Box::new(file))
+        }
     };
     if let Some(timeout) = &cli.timeout {
         watchdog(timeout.clone());
@@ -393,11 +428,22 @@ fn describe(exit: &Exit) -> String {
     }
 }
 
+/// How long the watchdog waits for its message to be written before it
+/// ends the process anyway (stderr may be a pipe nobody reads).
+const REPORT_GRACE: Duration = Duration::from_millis(100);
+
 /// Ends this process, whatever the guest is doing, once `timeout` passes.
+/// The message is written by a thread of its own: a full or blocked stderr
+/// delays the exit by at most [`REPORT_GRACE`].
 fn watchdog(timeout: Given<Duration>) {
     std::thread::spawn(move || {
         std::thread::sleep(timeout.value);
-        eprintln!("wasi-run: the guest ran past its --timeout {}", timeout.text);
+        let (done, reported) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            report(&format!("the guest ran past its --timeout {}", timeout.text));
+            let _ = done.send(());
+        });
+        let _ = reported.recv_timeout(REPORT_GRACE);
         std::process::exit(i32::from(TIMEOUT_STATUS));
     });
 }

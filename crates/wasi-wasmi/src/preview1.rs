@@ -4,8 +4,9 @@
 //! Every guest value is decoded and every result pointer checked before
 //! the `System` acts, so a bad pointer never leaves a half-done call
 //! behind. Nothing here allocates, except `poll_oneoff` beyond
-//! [`POLL_INLINE`] subscriptions and `path_readlink` when the guest's path
-//! and buffer overlap.
+//! [`POLL_INLINE`] subscriptions (at most [`MAX_POLL_SUBSCRIPTIONS`]) and
+//! `path_readlink` when the guest's path and buffer overlap (at most
+//! [`wasi_abi::MAX_PATH`] bytes).
 
 use crate::Fail;
 use smallvec::SmallVec;
@@ -19,6 +20,11 @@ use wasi_preview1::{Raised, System};
 
 /// `poll_oneoff` subscriptions decoded without heap allocation.
 pub const POLL_INLINE: usize = 32;
+
+/// The most subscriptions one `poll_oneoff` takes (`ENOMEM` past it): the
+/// host copies each, so this bounds what one call may make it allocate
+/// (about 6 MiB) whatever memory the guest has.
+pub const MAX_POLL_SUBSCRIPTIONS: u32 = 1 << 16;
 
 type R = Result<(), Fail>;
 
@@ -322,7 +328,7 @@ pub(crate) fn path_create_directory<S: System>(
     path: u32,
     len: u32,
 ) -> R {
-    Ok(sys.path_create_directory(fd, mem.str(path, len)?)?)
+    Ok(sys.path_create_directory(fd, mem.path(path, len)?)?)
 }
 
 pub(crate) fn path_filestat_get<S: System>(
@@ -351,7 +357,7 @@ pub(crate) fn path_filestat_get_as<S: System, L: Layout>(
 ) -> R {
     let flags = decode_flags::<Lookupflags>(flags)?;
     mem.check_out::<L>(out)?;
-    let stat = sys.path_filestat_get(fd, flags, mem.str(path, len)?)?;
+    let stat = sys.path_filestat_get(fd, flags, mem.path(path, len)?)?;
     Ok(mem.write(out, &layout(stat))?)
 }
 
@@ -369,7 +375,7 @@ pub(crate) fn path_filestat_set_times<S: System>(
 ) -> R {
     let flags = decode_flags::<Lookupflags>(flags)?;
     let fst = decode_flags::<Fstflags>(fst)?;
-    Ok(sys.path_filestat_set_times(fd, flags, mem.str(path, len)?, atim, mtim, fst)?)
+    Ok(sys.path_filestat_set_times(fd, flags, mem.path(path, len)?, atim, mtim, fst)?)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -385,7 +391,7 @@ pub(crate) fn path_link<S: System>(
     new_len: u32,
 ) -> R {
     let old_flags = decode_flags::<Lookupflags>(old_flags)?;
-    Ok(sys.path_link(old_fd, old_flags, mem.str(old_path, old_len)?, new_fd, mem.str(new_path, new_len)?)?)
+    Ok(sys.path_link(old_fd, old_flags, mem.path(old_path, old_len)?, new_fd, mem.path(new_path, new_len)?)?)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -408,7 +414,7 @@ pub(crate) fn path_open<S: System>(
     let inheriting = decode_flags::<Rights>(inheriting)?;
     let fdflags = decode_flags::<Fdflags>(fdflags)?;
     mem.check_out::<u32>(out)?;
-    let opened = sys.path_open(fd, dirflags, mem.str(path, len)?, oflags, base, inheriting, fdflags)?;
+    let opened = sys.path_open(fd, dirflags, mem.path(path, len)?, oflags, base, inheriting, fdflags)?;
     Ok(mem.write_u32(out, opened)?)
 }
 
@@ -426,6 +432,9 @@ pub(crate) fn path_readlink<S: System>(
     let p = checked_range(mem.len(), path, u64::from(path_len))?;
     let b = checked_range(mem.len(), buf, u64::from(buf_len))?;
     mem.check_out::<u32>(out)?;
+    if p.len() > wasi_abi::MAX_PATH {
+        return Err(Errno::NAMETOOLONG.into());
+    }
     let bytes = mem.bytes_mut();
     let n = if p.end <= b.start || b.end <= p.start {
         // Disjoint: borrow both in place.
@@ -453,7 +462,7 @@ pub(crate) fn path_remove_directory<S: System>(
     path: u32,
     len: u32,
 ) -> R {
-    Ok(sys.path_remove_directory(fd, mem.str(path, len)?)?)
+    Ok(sys.path_remove_directory(fd, mem.path(path, len)?)?)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -467,7 +476,7 @@ pub(crate) fn path_rename<S: System>(
     new_path: u32,
     new_len: u32,
 ) -> R {
-    Ok(sys.path_rename(fd, mem.str(old_path, old_len)?, new_fd, mem.str(new_path, new_len)?)?)
+    Ok(sys.path_rename(fd, mem.path(old_path, old_len)?, new_fd, mem.path(new_path, new_len)?)?)
 }
 
 pub(crate) fn path_symlink<S: System>(
@@ -479,11 +488,11 @@ pub(crate) fn path_symlink<S: System>(
     new_path: u32,
     new_len: u32,
 ) -> R {
-    Ok(sys.path_symlink(mem.str(old_path, old_len)?, fd, mem.str(new_path, new_len)?)?)
+    Ok(sys.path_symlink(mem.path(old_path, old_len)?, fd, mem.path(new_path, new_len)?)?)
 }
 
 pub(crate) fn path_unlink_file<S: System>(mem: &mut GuestMemory<'_>, sys: &mut S, fd: u32, path: u32, len: u32) -> R {
-    Ok(sys.path_unlink_file(fd, mem.str(path, len)?)?)
+    Ok(sys.path_unlink_file(fd, mem.path(path, len)?)?)
 }
 
 pub(crate) fn poll_oneoff<S: System>(
@@ -509,6 +518,9 @@ pub(crate) fn poll_oneoff_as<S: System, L: Layout + Into<Subscription>>(
     let subs_range = mem.check_array(in_, nsubs, L::SIZE, L::ALIGN)?;
     mem.check_array(out, nsubs, Event::SIZE, Event::ALIGN)?;
     mem.check_out::<u32>(nevents)?;
+    if nsubs > MAX_POLL_SUBSCRIPTIONS {
+        return Err(Errno::NOMEM.into());
+    }
     let mut subs: SmallVec<[Subscription; POLL_INLINE]> = SmallVec::new();
     for raw in mem.bytes()[subs_range].chunks_exact(L::SIZE as usize) {
         subs.push(L::decode(raw)?.into());

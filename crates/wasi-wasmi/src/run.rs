@@ -66,9 +66,11 @@ pub struct Limits {
     /// each function on its first call. Running out ends the guest with
     /// [`Exit::OutOfFuel`].
     pub fuel: Option<u64>,
-    /// The largest size, in bytes, any linear memory may grow to. Growing
-    /// beyond it fails as the spec allows (`memory.grow` returns -1); the
-    /// refused size is reported in [`Finished::memory_refused`].
+    /// The most bytes the guest's linear memories and tables may take
+    /// together (tables at [`TABLE_ELEMENT_BYTES`] per element). Growing
+    /// beyond it fails as the spec allows (`memory.grow` and `table.grow`
+    /// return -1; an over-large initial size fails instantiation); the
+    /// refused total is reported in [`Finished::memory_refused`].
     pub max_memory: Option<usize>,
     /// How long the guest may run. It is checked whenever a
     /// [`FUEL_SLICE`] is used up, so a guest computing in wasm is stopped
@@ -142,8 +144,8 @@ pub struct Finished<S> {
     /// The invoked export's results, when it returned ([`Run::invoke`]);
     /// empty otherwise.
     pub results: Vec<Val>,
-    /// The largest memory size (bytes) refused by [`Limits::max_memory`],
-    /// if the guest asked for more than it allows.
+    /// The largest total (bytes of memories and tables) refused by
+    /// [`Limits::max_memory`], if the guest asked for more than it allows.
     pub memory_refused: Option<usize>,
     /// The system, for the embedder to inspect.
     pub system: S,
@@ -206,7 +208,7 @@ impl<'a> Run<'a> {
     pub fn run<S: System + 'static>(self, system: S) -> Result<Finished<S>, RunError> {
         let mut store = Store::new(
             self.engine,
-            Host { wasi: WasiCtx::new(system), memory: MemoryLimit { max: self.limits.max_memory, refused: None } },
+            Host { wasi: WasiCtx::new(system), memory: MemoryLimit::new(self.limits.max_memory) },
         );
         if self.limits.max_memory.is_some() {
             store.limiter(|host| &mut host.memory);
@@ -306,35 +308,73 @@ struct Host<S> {
 /// wasmi's own default count of instances, tables and memories per store.
 const LIMIT_UNCHANGED: usize = 10_000;
 
-/// [`Limits::max_memory`], recording what it refused.
+/// What one table element costs the host, as [`Limits::max_memory`] counts
+/// it: wasmi stores 4 bytes per element, in a vector whose growth may
+/// reserve as much again.
+pub const TABLE_ELEMENT_BYTES: usize = 8;
+
+/// [`Limits::max_memory`] over everything a guest can make the host
+/// allocate in bulk: the sum of all its linear memories' sizes and all its
+/// tables' elements (at [`TABLE_ELEMENT_BYTES`] each). Records what it
+/// refused.
 struct MemoryLimit {
     max: Option<usize>,
     refused: Option<usize>,
+    /// Bytes of memories and tables granted so far.
+    used: usize,
+    /// The bytes the last approved growth added, taken back if the
+    /// growth then fails.
+    pending: usize,
+}
+
+impl MemoryLimit {
+    fn new(max: Option<usize>) -> Self {
+        MemoryLimit { max, refused: None, used: 0, pending: 0 }
+    }
+
+    /// Grants growing one memory or table from `current` to `desired`
+    /// bytes if the total stays within the limit.
+    fn grant(&mut self, current: usize, desired: usize) -> bool {
+        let added = desired.saturating_sub(current);
+        let total = self.used.saturating_add(added);
+        if self.max.is_some_and(|max| total > max) {
+            self.refused = Some(self.refused.map_or(total, |r| r.max(total)));
+            return false;
+        }
+        self.used = total;
+        self.pending = added;
+        true
+    }
+
+    fn take_back(&mut self) {
+        self.used -= self.pending.min(self.used);
+        self.pending = 0;
+    }
 }
 
 impl ResourceLimiter for MemoryLimit {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        maximum: Option<usize>,
-    ) -> Result<bool, LimiterError> {
-        if self.max.is_some_and(|max| desired > max) {
-            self.refused = Some(self.refused.map_or(desired, |r| r.max(desired)));
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> Result<bool, LimiterError> {
+        if maximum.is_some_and(|m| desired > m) {
             return Ok(false);
         }
-        Ok(maximum.is_none_or(|m| desired <= m))
+        Ok(self.grant(current, desired))
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, maximum: Option<usize>) -> Result<bool, LimiterError> {
-        Ok(maximum.is_none_or(|m| desired <= m))
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> Result<bool, LimiterError> {
+        if maximum.is_some_and(|m| desired > m) {
+            return Ok(false);
+        }
+        let bytes = |n: usize| n.saturating_mul(TABLE_ELEMENT_BYTES);
+        Ok(self.grant(bytes(current), bytes(desired)))
     }
 
     fn memory_grow_failed(&mut self, _error: &MemoryError) -> Result<(), LimiterError> {
+        self.take_back();
         Ok(())
     }
 
     fn table_grow_failed(&mut self, _error: &TableError) -> Result<(), LimiterError> {
+        self.take_back();
         Ok(())
     }
 

@@ -21,8 +21,8 @@ use crate::preview1::{with_bufs, with_bufs_mut};
 use crate::{Fail, MODULE, WasiCtx, errno_result, with_memory};
 use std::net::SocketAddr;
 use wasi_abi::wasmedge::{
-    ADDR_STORAGE_LEN, AddressFamily, AiFlags, Protocol, RawAddrinfo, RawSockaddr, SockOpt, SockOptLevel, SockType,
-    WasiAddress, decode_ip, encode_ip_raw, encode_ip_storage, encode_sa_data,
+    ADDR_STORAGE_LEN, AddressFamily, AddrinfoList, AddrinfoResult, AiFlags, Protocol, RawAddrinfo, SockOpt,
+    SockOptLevel, SockType, WasiAddress, decode_ip, encode_ip_raw, encode_ip_storage,
 };
 use wasi_abi::{Errno, Fdflags, GuestMemory, IovecList, Riflags, Siflags, checked_range, decode_enum, decode_flags};
 use wasi_preview1::{AddrInfoHints, System};
@@ -94,6 +94,12 @@ fn recv_from<S: System>(
     }
     mem.check_out::<u32>(nread)?;
     mem.check_out::<u16>(oflags)?;
+    if !v2 && addr_range.len() == 4 && sys.sock_getlocaladdr(fd)?.is_ipv6() {
+        // v1 stores the sender's raw address: 4 bytes cannot hold what an
+        // IPv6 socket may receive from. Refused before anything is
+        // received, so no datagram is lost to a failed call.
+        return Err(Errno::INVAL.into());
+    }
     let (n, ro, from) = with_bufs_mut(mem, iovs, len, |bufs| sys.sock_recv_from(fd, bufs, flags))??;
     let out = &mut mem.bytes_mut()[addr_range];
     out.fill(0);
@@ -273,10 +279,18 @@ fn sock_getpeeraddr_v2<S: System>(mem: &mut GuestMemory<'_>, sys: &mut S, fd: u3
     addr_call(mem, sys, fd, addr, None, port, true)
 }
 
-/// A guest string that may carry C's terminating NUL.
+/// A guest string that may carry C's terminating NUL, at most
+/// [`MAX_NAME`] bytes (longer is `EINVAL`).
 fn c_str<'m>(mem: &'m GuestMemory<'_>, ptr: u32, len: u32) -> Result<&'m str, Errno> {
+    if len as usize > MAX_NAME {
+        return Err(Errno::INVAL);
+    }
     Ok(mem.str(ptr, len)?.trim_end_matches('\0'))
 }
+
+/// The longest node or service name `sock_getaddrinfo` takes (a DNS name is
+/// at most 253 bytes; numeric IPv6 with a scope far less).
+const MAX_NAME: usize = 1024;
 
 #[allow(clippy::too_many_arguments)]
 fn sock_getaddrinfo<S: System>(
@@ -298,51 +312,21 @@ fn sock_getaddrinfo<S: System>(
         socktype: SockType::try_from(h.socktype)?,
         protocol: Protocol::try_from(h.protocol)?,
     };
-    if max == 0 {
-        return Err(Errno::INVAL.into());
-    }
     mem.check_out::<u32>(res_len)?;
-    // The guest prepared `max` linked entries, each with a sockaddr and its
-    // buffers: check them all before resolving.
-    let mut entries = Vec::new();
-    let mut at = mem.read_u32(res)?;
-    for _ in 0..max {
-        let ai: RawAddrinfo = mem.read(at)?;
-        let sa: RawSockaddr = mem.read(ai.addr)?;
-        checked_range(mem.len(), sa.data, u64::from(sa.data_len))?;
-        checked_range(mem.len(), ai.canonname, u64::from(ai.canonname_len))?;
-        entries.push((at, ai, sa));
-        at = ai.next;
-    }
-    let node = c_str(mem, node, node_len)?.to_owned();
-    let service = c_str(mem, service, service_len)?.to_owned();
-    let found = sys.sock_getaddrinfo(&node, &service, &hints)?;
-    let n = found.len().min(entries.len());
-    for (info, (at, mut ai, mut sa)) in found.iter().zip(entries) {
-        let family = if info.addr.is_ipv4() { AddressFamily::Inet4 } else { AddressFamily::Inet6 };
-        let mut data = [0u8; 26];
-        let used = encode_sa_data(&info.addr, &mut data);
-        let written = used.min(sa.data_len as usize);
-        mem.slice_mut(sa.data, written as u32)?.copy_from_slice(&data[..written]);
-        sa.family = family.raw();
-        sa.data_len = written as u32;
-        mem.write(ai.addr, &sa)?;
-        ai.flags = hints.flags.bits();
-        ai.family = family.raw();
-        ai.socktype = info.socktype.raw();
-        ai.protocol = info.protocol.raw();
-        ai.addrlen = if info.addr.is_ipv4() { 16 } else { 28 };
-        ai.canonname_len = match &info.canonname {
-            Some(name) if ai.canonname_len > 0 => {
-                let len = name.len().min(ai.canonname_len as usize - 1);
-                let buf = mem.slice_mut(ai.canonname, len as u32 + 1)?;
-                buf[..len].copy_from_slice(&name.as_bytes()[..len]);
-                buf[len] = 0;
-                len as u32
-            }
-            _ => 0,
+    // The entries the guest prepared, each checked, before resolving; the
+    // walk is bounded (MAX_ADDRINFO) whatever `max` and the links say.
+    let list = AddrinfoList::decode(mem, res, max)?;
+    let found = sys.sock_getaddrinfo(c_str(mem, node, node_len)?, c_str(mem, service, service_len)?, &hints)?;
+    let n = found.len().min(list.slots().len());
+    for (info, slot) in found.iter().zip(list.slots()) {
+        let result = AddrinfoResult {
+            flags: hints.flags,
+            socktype: info.socktype,
+            protocol: info.protocol,
+            addr: info.addr,
+            canonname: info.canonname.as_deref(),
         };
-        mem.write(at, &ai)?;
+        slot.write(mem, &result)?;
     }
     Ok(mem.write_u32(res_len, n as u32)?)
 }

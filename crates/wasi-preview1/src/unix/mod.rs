@@ -788,7 +788,7 @@ impl System for UnixSystem {
     }
 
     fn sock_listen(&mut self, fd: Fd, backlog: u32) -> Result<()> {
-        sockext::listen(&self.table, fd, backlog)
+        sockext::listen(&self.table, self.net.as_ref(), fd, backlog)
     }
 
     fn sock_recv_from(

@@ -152,6 +152,13 @@ impl NetPolicy {
     pub fn allows(&self, addr: &SocketAddr) -> bool {
         self.rules.iter().any(|r| r.allows(addr))
     }
+
+    /// Whether a socket may be bound to `ip` with whatever port the kernel
+    /// picks (an implicit bind: at `listen` or a first `send_to`).
+    #[must_use]
+    pub fn allows_any_port(&self, ip: IpAddr) -> bool {
+        self.rules.iter().any(|r| r.ports == (0..=u16::MAX) && prefix_match(canonical(ip), r.addr, r.prefix))
+    }
 }
 
 #[cfg(test)]
@@ -176,6 +183,10 @@ mod tests {
         assert!(!p.allows(&sa("0.0.0.0:8080")));
         assert!(NetPolicy::allow_all().allows(&sa("[2001:db8::1]:443")));
         assert!(!NetPolicy::default().allows(&sa("127.0.0.1:1")));
+        assert!(p.allows_any_port("::1".parse().unwrap()));
+        assert!(!p.allows_any_port("127.0.0.1".parse().unwrap()), "only ports 8080 and 9");
+        assert!(!p.allows_any_port(Ipv4Addr::UNSPECIFIED.into()));
+        assert!(NetPolicy::allow_all().allows_any_port(Ipv6Addr::UNSPECIFIED.into()));
         for bad in ["1.2.3.4/33", "nope", "[::1", "1.2.3.4:x", "1.2.3.4:9-1", "[::1]x"] {
             assert!(NetPolicy::parse(bad).is_err(), "{bad}");
         }

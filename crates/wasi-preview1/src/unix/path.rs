@@ -240,6 +240,9 @@ pub(crate) fn rename(
 /// and a host program should not be led out of the mount by one either.
 pub(crate) fn symlink(table: &FdTable, resolver: Resolver, target: &str, fd: Fd, path: &str) -> Result<(), Errno> {
     let p = parent_of(table, resolver, fd, path)?;
+    if target.len() > wasi_abi::MAX_PATH {
+        return Err(Errno::NAMETOOLONG);
+    }
     if target.starts_with('/') {
         return Err(sandbox::ESCAPE);
     }

@@ -26,10 +26,15 @@ use rustix::fs::{Mode, OFlags, ResolveFlags};
 use rustix::io::Errno as Host;
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU8, Ordering};
-use wasi_abi::Errno;
+use wasi_abi::{Errno, MAX_PATH};
 
 /// The symlink expansions one resolution may make before `ELOOP`.
 pub const MAX_SYMLINK_EXPANSIONS: u32 = 40;
+
+/// The most directories the manual resolver holds open for one path (one
+/// per level below the root): deeper is `ENAMETOOLONG`, so one resolution
+/// never takes more than this many of the host's fds.
+pub const MAX_HELD_DIRS: usize = 256;
 
 /// The errno of a path that would leave its directory (an absolute path, a
 /// `..` past the root, a symlink out of it, an absolute symlink target):
@@ -120,10 +125,14 @@ pub struct Parent<'a, 'p> {
     pub trailing_slash: bool,
 }
 
-/// Refuses what no resolution may accept: absolute and empty paths, and NUL.
+/// Refuses what no resolution may accept: absolute, empty and overlong
+/// paths (so what a resolution holds is bounded by [`MAX_PATH`]), and NUL.
 fn check_path(path: &str) -> Result<(), Errno> {
     if path.is_empty() {
         return Err(Errno::NOENT);
+    }
+    if path.len() > MAX_PATH {
+        return Err(Errno::NAMETOOLONG);
     }
     if path.starts_with('/') {
         return Err(ESCAPE);
@@ -402,6 +411,10 @@ impl<'a> Walk<'a> {
             }
             let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
             match rustix::fs::openat(self.current(), &c[..], flags, Mode::empty()) {
+                Ok(fd) if self.stack.len() >= MAX_HELD_DIRS => {
+                    drop(fd);
+                    return Err(Errno::NAMETOOLONG);
+                }
                 Ok(fd) => self.stack.push(fd),
                 Err(Host::NOTDIR | Host::LOOP) => match self.read_link(&c) {
                     Ok(target) => self.push_target(&target)?,
@@ -444,5 +457,6 @@ mod tests {
         assert_eq!(check_path("/etc"), Err(ESCAPE));
         assert_eq!(check_path("a\0"), Err(Errno::INVAL));
         assert_eq!(check_path("a/b"), Ok(()));
+        assert_eq!(check_path(&"a/".repeat(MAX_PATH)), Err(Errno::NAMETOOLONG));
     }
 }

@@ -81,9 +81,41 @@ pub(crate) fn connect(table: &FdTable, net: Option<&NetPolicy>, fd: Fd, addr: So
 }
 
 /// `sock_listen`.
-pub(crate) fn listen(table: &FdTable, fd: Fd, backlog: u32) -> Result<(), Errno> {
+///
+/// An unbound socket would be bound by the kernel to the wildcard address
+/// (reachable from anywhere): under a grant whose rules do not allow that
+/// address with any port, that is `EACCES` (bind it to an allowed address
+/// first).
+pub(crate) fn listen(table: &FdTable, net: Option<&NetPolicy>, fd: Fd, backlog: u32) -> Result<(), Errno> {
     let (_, host) = socket(table, fd)?;
+    if let Some(policy) = net {
+        let local = inet(rustix::net::getsockname(host).wasi()?)?;
+        if local.port() == 0 && !policy.allows_any_port(local.ip()) {
+            return Err(Errno::ACCES);
+        }
+    }
     rustix::net::listen(host, i32::try_from(backlog).unwrap_or(i32::MAX)).wasi()
+}
+
+/// Before a datagram is sent from an unbound socket: the kernel would bind
+/// it to the wildcard address, receiving from anyone. Unless the rules
+/// allow that, bind it to the local address that leads to `to` (port 0)
+/// if the rules allow that address with any port, or refuse (`EACCES`).
+fn bind_before_sending(host: rustix::fd::BorrowedFd<'_>, policy: &NetPolicy, to: &SocketAddr) -> Result<(), Errno> {
+    let local = inet(rustix::net::getsockname(host).wasi()?)?;
+    if local.port() != 0 || policy.allows_any_port(local.ip()) {
+        return Ok(());
+    }
+    // The source address for `to`: what a socket of this family connected
+    // there is bound to.
+    let family = if local.is_ipv4() { HostFamily::INET } else { HostFamily::INET6 };
+    let probe = rustix::net::socket_with(family, SocketType::DGRAM, SocketFlags::CLOEXEC, None).wasi()?;
+    rustix::net::connect(&probe, to).wasi()?;
+    let source = inet(rustix::net::getsockname(&probe).wasi()?)?;
+    if !policy.allows_any_port(source.ip()) {
+        return Err(Errno::ACCES);
+    }
+    rustix::net::bind(host, &SocketAddr::new(source.ip(), 0)).wasi()
 }
 
 /// `sock_send_to`.
@@ -96,6 +128,7 @@ pub(crate) fn send_to(
 ) -> Result<Size, Errno> {
     let (e, host) = socket(table, fd)?;
     allowed(net, &addr)?;
+    bind_before_sending(host, grant(net)?, &addr)?;
     let mut f = SendFlags::NOSIGNAL;
     if e.emulates_nonblock() {
         f |= SendFlags::DONTWAIT;

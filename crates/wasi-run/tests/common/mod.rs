@@ -246,3 +246,60 @@ fn walk_tree(path: &Path, f: &mut dyn FnMut(&Path)) {
         }
     }
 }
+
+/// Runs `cmd` to completion (stdin closed, output collected) and returns
+/// its output with its peak resident memory in KiB, from `wait4`.
+// The child is reaped by wait4 (for its rusage), which clippy cannot see.
+#[allow(clippy::zombie_processes)]
+pub(crate) fn output_and_peak_kib(cmd: &mut Command) -> (std::process::Output, i64) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let (mut out, mut err) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let mut stdout = Vec::new();
+    let _ = out.read_to_end(&mut stdout);
+    let stderr = reader.join().unwrap();
+    let (mut status, pid) = (0, child.id() as libc::pid_t);
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    #[allow(unsafe_code)]
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not yet waited for; both pointers
+    // point to live locals.
+    #[allow(unsafe_code)]
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4");
+    let status = std::os::unix::process::ExitStatusExt::from_raw(status);
+    (std::process::Output { status, stdout, stderr }, usage.ru_maxrss)
+}
+
+/// Kills process `pid` if it is still running after `secs` seconds, unless
+/// the guard is dropped first: a guest that hangs fails its test instead of
+/// hanging the suite.
+pub(crate) struct KillAfter(Option<std::sync::mpsc::Sender<()>>);
+
+impl KillAfter {
+    pub(crate) fn new(pid: u32, secs: u64) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                rx.recv_timeout(std::time::Duration::from_secs(secs))
+            {
+                let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            }
+        });
+        KillAfter(Some(tx))
+    }
+}
+
+impl Drop for KillAfter {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -204,6 +204,19 @@ pub fn read_to_end(fd: u32) -> Result<Vec<u8>, u16> {
     }
 }
 
+/// Blocks in `poll_oneoff` until `fd` is readable.
+pub fn wait_readable(fd: u32) {
+    // subscription: userdata u64, tag u8 (1 = fd_read) at 8, fd u32 at 16
+    #[repr(C, align(8))]
+    struct Sub([u8; 48]);
+    let mut sub = Sub([0; 48]);
+    sub.0[8] = 1;
+    sub.0[16..20].copy_from_slice(&fd.to_le_bytes());
+    let mut event = [0u64; 4];
+    let mut n = 0;
+    check("poll_oneoff", unsafe { raw::poll_oneoff(sub.0.as_ptr(), event.as_mut_ptr().cast(), 1, &mut n) }, 0);
+}
+
 /// Monotonic clock time in nanoseconds.
 pub fn monotonic() -> u64 {
     let mut t = 0;
@@ -609,8 +622,44 @@ pub mod wasmedge {
             .collect())
     }
 
-    /// Runs the scenario for `mode`: `granted`, `denied` or `restricted`.
+    /// Waits until stdin reaches its end (so a test can look at the
+    /// guest's sockets from the host meanwhile).
+    fn wait_for_stdin_eof() {
+        let mut buf = [0u8; 16];
+        loop {
+            let iov = Iovec { buf: buf.as_mut_ptr(), len: buf.len() as u32 };
+            let mut n = 0;
+            if unsafe { raw::fd_read(0, &iov, 1, &mut n) } != 0 || n == 0 {
+                return;
+            }
+        }
+    }
+
+    /// `implicit:PORT`: sockets the kernel would bind implicitly, under a
+    /// grant whose rules allow 127.0.0.1 (any port) and nothing else. A
+    /// listen without a bind would listen on the wildcard address: refused.
+    /// A datagram to 127.0.0.1:PORT from an unbound socket: sent, from an
+    /// address on 127.0.0.1, never the wildcard. Then the sockets stay open
+    /// until stdin ends.
+    fn implicit_binds(ext: &dyn Ext, port: u16) {
+        let t4 = ext.open(INET4, STREAM).unwrap();
+        println!("listen unbound v4: {:?}", ext.listen(t4));
+        let t6 = ext.open(INET6, STREAM).unwrap();
+        println!("listen unbound v6: {:?}", ext.listen(t6));
+        let u = ext.open(INET4, DGRAM).unwrap();
+        println!("send_to from unbound: {:?}", ext.send_to(u, b"hello", &LOOPBACK, port));
+        println!("bound to: {:?}", ext.local(u).map(|(ip, _)| ip));
+        println!("waiting");
+        wait_for_stdin_eof();
+    }
+
+    /// Runs the scenario for `mode`: `granted`, `denied`, `restricted` or
+    /// `implicit:PORT`.
     pub fn run(ext: &dyn Ext, mode: &str) {
+        if let Some(port) = mode.strip_prefix("implicit:") {
+            implicit_binds(ext, port.parse().unwrap());
+            return;
+        }
         match mode {
             "denied" => {
                 check("open without the grant", ext.open(INET4, STREAM).err(), Some(76));
