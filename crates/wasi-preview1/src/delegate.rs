@@ -21,7 +21,7 @@
 //!         path_unlink_file, poll_oneoff, proc_exit, proc_raise, sched_yield, sock_accept,
 //!         sock_recv, sock_send, sock_shutdown, sock_open, sock_bind, sock_connect, sock_listen,
 //!         sock_recv_from, sock_send_to, sock_getsockopt, sock_setsockopt, sock_getlocaladdr,
-//!         sock_getpeeraddr, sock_getaddrinfo);
+//!         sock_getpeeraddr, sock_getaddrinfo, set_deadline);
 //! }
 //! ```
 
@@ -44,7 +44,7 @@ pub mod __types {
 /// `delegate!(FIELD => method, method, ...)`. The methods a wrapper
 /// changes, it writes itself; the compiler reports any it forgets.
 ///
-/// Every method: args_get, args_sizes_get, environ_get, environ_sizes_get, clock_res_get, clock_time_get, fd_advise, fd_allocate, fd_close, fd_datasync, fd_fdstat_get, fd_fdstat_set_flags, fd_fdstat_set_rights, fd_filestat_get, fd_filestat_set_size, fd_filestat_set_times, fd_pread, fd_prestat_get, fd_prestat_dir_name, fd_pwrite, fd_read, fd_readdir, fd_renumber, fd_seek, fd_sync, fd_tell, fd_write, path_create_directory, path_filestat_get, path_filestat_set_times, path_link, path_open, path_readlink, path_remove_directory, path_rename, path_symlink, path_unlink_file, poll_oneoff, proc_exit, proc_raise, sched_yield, random_get, sock_accept, sock_recv, sock_send, sock_shutdown, sock_open, sock_bind, sock_connect, sock_listen, sock_recv_from, sock_send_to, sock_getsockopt, sock_setsockopt, sock_getlocaladdr, sock_getpeeraddr, sock_getaddrinfo.
+/// Every method: args_get, args_sizes_get, environ_get, environ_sizes_get, clock_res_get, clock_time_get, fd_advise, fd_allocate, fd_close, fd_datasync, fd_fdstat_get, fd_fdstat_set_flags, fd_fdstat_set_rights, fd_filestat_get, fd_filestat_set_size, fd_filestat_set_times, fd_pread, fd_prestat_get, fd_prestat_dir_name, fd_pwrite, fd_read, fd_readdir, fd_renumber, fd_seek, fd_sync, fd_tell, fd_write, path_create_directory, path_filestat_get, path_filestat_set_times, path_link, path_open, path_readlink, path_remove_directory, path_rename, path_symlink, path_unlink_file, poll_oneoff, proc_exit, proc_raise, sched_yield, random_get, sock_accept, sock_recv, sock_send, sock_shutdown, sock_open, sock_bind, sock_connect, sock_listen, sock_recv_from, sock_send_to, sock_getsockopt, sock_setsockopt, sock_getlocaladdr, sock_getpeeraddr, sock_getaddrinfo, set_deadline.
 #[macro_export]
 macro_rules! delegate {
     ($f:tt => $($name:ident),* $(,)?) => {
@@ -384,6 +384,12 @@ macro_rules! delegate {
         #[inline]
         fn sock_getpeeraddr(&mut self, fd: $crate::delegate::__types::Fd) -> $crate::delegate::__types::Result<$crate::delegate::__types::SocketAddr> {
             $crate::System::sock_getpeeraddr(&mut self.$f, fd)
+        }
+    };
+    (@one $f:tt set_deadline) => {
+        #[inline]
+        fn set_deadline(&mut self, deadline: Option<std::time::Instant>) {
+            $crate::System::set_deadline(&mut self.$f, deadline)
         }
     };
     (@one $f:tt sock_getaddrinfo) => {

@@ -160,7 +160,7 @@ impl<S: System> System for Deterministic<S> {
         path_filestat_get, path_filestat_set_times, path_link, path_open, path_readlink, path_remove_directory,
         path_rename, path_symlink, path_unlink_file, proc_exit, proc_raise, sched_yield, sock_accept, sock_recv,
         sock_send, sock_shutdown, sock_open, sock_bind, sock_connect, sock_listen, sock_recv_from, sock_send_to,
-        sock_getsockopt, sock_setsockopt, sock_getlocaladdr, sock_getpeeraddr, sock_getaddrinfo);
+        sock_getsockopt, sock_setsockopt, sock_getlocaladdr, sock_getpeeraddr, sock_getaddrinfo, set_deadline);
 }
 
 /// xoshiro256** (Blackman and Vigna), seeded through SplitMix64.

@@ -226,4 +226,11 @@ pub trait System {
     fn sock_getpeeraddr(&mut self, fd: Fd) -> Result<SocketAddr>;
     /// `sock_getaddrinfo`: resolve a host name and service; needs the grant.
     fn sock_getaddrinfo(&mut self, node: &str, service: &str, hints: &AddrInfoHints) -> Result<Vec<AddrInfo>>;
+
+    // Not a guest call: the embedder's side.
+
+    /// The embedder's time limit for the run (`None`: no limit). A call
+    /// that would wait (`poll_oneoff`, a blocking read, write or accept on
+    /// a stream or socket) returns by then; the host then ends the guest.
+    fn set_deadline(&mut self, deadline: Option<std::time::Instant>);
 }

@@ -19,8 +19,9 @@
 //!
 //! Each line is formatted into one reusable buffer and written with one
 //! `write_all`, so lines from a tracer writing to an unbuffered stream
-//! (stderr, a file) never interleave with each other. Errors writing the
-//! trace are ignored: tracing never changes what the guest sees.
+//! (stderr, a file) never interleave with each other. A failed write never
+//! changes what the guest sees; it is counted ([`Tracer::lost_lines`]) so
+//! the embedder can report it.
 
 use crate::system::{AddrInfo, AddrInfoHints, Raised, Result, System};
 use std::fmt::{self, Display, Write as _};
@@ -48,7 +49,10 @@ pub struct Tracer<S, W> {
 impl<S: System, W: Write> Tracer<S, W> {
     /// Wraps `inner`, writing the trace to `out`.
     pub fn new(inner: S, out: W) -> Self {
-        Tracer { inner, log: Log { out, line: String::with_capacity(256), max: DEFAULT_STRING_SIZE } }
+        Tracer {
+            inner,
+            log: Log { out, line: String::with_capacity(256), max: DEFAULT_STRING_SIZE, lost: 0, last_error: None },
+        }
     }
 
     /// Sets how many bytes of a path or of data are shown before `...`.
@@ -68,6 +72,11 @@ impl<S: System, W: Write> Tracer<S, W> {
         &mut self.inner
     }
 
+    /// How many trace lines could not be written, and the last error.
+    pub fn lost_lines(&self) -> (u64, Option<&std::io::Error>) {
+        (self.log.lost, self.log.last_error.as_ref())
+    }
+
     /// Unwraps the system and the trace's writer.
     pub fn into_parts(self) -> (S, W) {
         (self.inner, self.log.out)
@@ -79,6 +88,9 @@ struct Log<W> {
     out: W,
     line: String,
     max: usize,
+    /// Lines whose write failed.
+    lost: u64,
+    last_error: Option<std::io::Error>,
 }
 
 impl<W: Write> Log<W> {
@@ -100,7 +112,10 @@ impl<W: Write> Log<W> {
             }
         }
         let _ = writeln!(self.line, " <{:.6}>", took.as_secs_f64());
-        let _ = self.out.write_all(self.line.as_bytes());
+        if let Err(e) = self.out.write_all(self.line.as_bytes()) {
+            self.lost += 1;
+            self.last_error = Some(e);
+        }
     }
 }
 
@@ -838,6 +853,11 @@ impl<S: System, W: Write> System for Tracer<S, W> {
         let r = self.inner.sock_getpeeraddr(fd);
         self.log.end(t, &r, num);
         r
+    }
+
+    fn set_deadline(&mut self, deadline: Option<std::time::Instant>) {
+        // The embedder's, not the guest's: not traced.
+        self.inner.set_deadline(deadline);
     }
 
     fn sock_getaddrinfo(&mut self, node: &str, service: &str, hints: &AddrInfoHints) -> Result<Vec<AddrInfo>> {

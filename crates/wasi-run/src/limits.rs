@@ -29,24 +29,57 @@ pub(crate) fn parse_bytes(s: &str) -> Result<Given<usize>, String> {
     Ok(Given { text: s.to_owned(), value: bytes })
 }
 
-/// `--timeout`: a number with `ms`, `s`, `m` or `h` (a bare number is
-/// seconds); fractions allowed.
+/// `--timeout`: one or more numbers, each with a unit (`ns`, `us` or `µs`,
+/// `ms`, `s`, `m`, `h`): `1m30s`, `250ms`, `1.5s`, `10us`. A bare number
+/// is seconds. Must be more than zero.
 pub(crate) fn parse_duration(s: &str) -> Result<Given<Duration>, String> {
+    let bad = || format!("{s:?} is not a duration (like 1.5s, 250ms, 1m30s, 10us)");
     let t = s.trim();
-    let (number, unit) = t.split_at(t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len()));
-    let scale = match unit {
-        "ms" => 0.001,
-        "" | "s" => 1.0,
-        "m" => 60.0,
-        "h" => 3600.0,
-        _ => return Err(format!("unknown unit {unit:?} (use ms, s, m or h)")),
-    };
-    let n: f64 = number.parse().map_err(|_| format!("{s:?} is not a duration"))?;
-    let d = Duration::try_from_secs_f64(n * scale).map_err(|_| format!("{s:?} is out of range"))?;
+    if t.is_empty() {
+        return Err(bad());
+    }
+    let mut total = 0f64;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let (number, after) = rest.split_at(num_len);
+        let unit_len = after.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(after.len());
+        let (unit, next) = after.split_at(unit_len);
+        if number.is_empty() {
+            return Err(bad());
+        }
+        let scale = match unit {
+            "" if rest.len() == t.len() && next.is_empty() => 1.0,
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "" => return Err(bad()),
+            other => return Err(format!("{s:?}: unknown unit {other:?} (use ns, us, ms, s, m or h)")),
+        };
+        total += number.parse::<f64>().map_err(|_| bad())? * scale;
+        rest = next;
+    }
+    let d = Duration::try_from_secs_f64(total).map_err(|_| format!("{s:?} is out of range"))?;
     if d.is_zero() {
         return Err("must be more than zero".into());
     }
     Ok(Given { text: s.to_owned(), value: d })
+}
+
+/// A count that must be more than zero (`--fuel`, `--max-open-files`):
+/// every limit refuses 0, which would stop the guest before it started.
+pub(crate) fn parse_positive<T: std::str::FromStr + PartialEq + Default>(s: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    let v: T = s.trim().parse().map_err(|e| format!("{e}"))?;
+    if v == T::default() {
+        return Err("must be more than zero".into());
+    }
+    Ok(v)
 }
 
 #[cfg(test)]
@@ -65,13 +98,24 @@ mod tests {
     }
 
     #[test]
+    fn positive_counts() {
+        assert_eq!(parse_positive::<u64>("12"), Ok(12));
+        assert!(parse_positive::<u64>("0").is_err());
+        assert!(parse_positive::<usize>("-1").is_err());
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(parse_duration("1s").unwrap().value, Duration::from_secs(1));
         assert_eq!(parse_duration("2").unwrap().value, Duration::from_secs(2));
         assert_eq!(parse_duration("250ms").unwrap().value, Duration::from_millis(250));
         assert_eq!(parse_duration("1.5m").unwrap().value, Duration::from_secs(90));
         assert_eq!(parse_duration("1h").unwrap().value, Duration::from_secs(3600));
-        for bad in ["", "0", "0s", "-1s", "1d", "s", "1e400"] {
+        assert_eq!(parse_duration("1m30s").unwrap().value, Duration::from_secs(90));
+        assert_eq!(parse_duration("10us").unwrap().value, Duration::from_micros(10));
+        assert_eq!(parse_duration("2h5m").unwrap().value, Duration::from_secs(7500));
+        assert_eq!(parse_duration("100ns").unwrap().value, Duration::from_nanos(100));
+        for bad in ["", "0", "0s", "-1s", "1d", "s", "1e400", "1m30", "1s2", "..s", "5 s"] {
             assert!(parse_duration(bad).is_err(), "{bad:?}");
         }
     }

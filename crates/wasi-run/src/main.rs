@@ -6,16 +6,18 @@
 //! own stdio. Everything else is done through the capabilities it passes
 //! to the library.
 
+mod aliases;
+mod argv;
 mod limits;
 
-use clap::Parser;
-use limits::{Given, parse_bytes, parse_duration};
+use clap::{CommandFactory, Parser};
+use limits::{Given, parse_bytes, parse_duration, parse_positive};
 use std::ffi::OsString;
 use std::io::Write;
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 use wasi_preview1::unix::{UnixSystem, net::NetPolicy, sandbox::Resolver};
@@ -38,13 +40,54 @@ const FUEL_STATUS: u8 = 123;
 /// The exit status when the guest ran past its `--timeout` (as GNU timeout's).
 const TIMEOUT_STATUS: u8 = 124;
 
+/// `--version`: the version, and with `--version` also what it was built
+/// with.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\n",
+    env!("WASI_RUN_ENGINE"),
+    "\n",
+    env!("WASI_RUN_FEATURES"),
+    "\nWASI: wasi_snapshot_preview1, wasi_unstable, the WasmEdge sockets extension\n",
+    env!("WASI_RUN_BUILT"),
+);
+
+const AFTER_HELP: &str = "\
+Options come before MODULE: MODULE and everything after it are the guest's,
+untouched (`wasi-run app.wasm --help` shows app's help).
+
+Examples:
+  wasi-run hello.wasm
+  wasi-run --dir .::/work --env RUST_LOG=debug app.wasm --input /work/in.txt
+  wasi-run --dir data::/data::ro --fuel 1000000000 --timeout 30s untrusted.wasm
+  wasi-run --invoke add math.wasm 2 40
+  wasi-run run -S inherit-env -W timeout=10s app.wasm    (wasmtime's spellings)
+
+Exit status:
+  N    the guest's proc_exit code (0 when _start returns), low 8 bits
+  134  the guest trapped
+  121  the guest failed after --max-open-files refused it an fd
+  122  the guest failed after --max-memory refused it memory
+  123  the guest used up its --fuel
+  124  the guest ran past its --timeout
+  1    the module could not be read, compiled or linked
+  2    bad command-line input";
 /// Run a WebAssembly program that uses WASI preview1, on an interpreter.
 #[derive(Parser, Debug)]
-#[command(name = "wasi-run", version, about, max_term_width = 100)]
+#[command(
+    name = "wasi-run",
+    version = VERSION,
+    long_version = LONG_VERSION,
+    about,
+    max_term_width = 100,
+    args_override_self = true,
+    after_help = AFTER_HELP
+)]
 struct Cli {
     /// Give the guest the host directory HOST, named GUEST (default: HOST).
-    /// Append `::ro` to mount it read-only. Repeatable; preopens are
-    /// numbered from fd 3 in order.
+    /// Append `::ro` to mount it read-only (`::rw`, the default, may be
+    /// written too). Repeatable; preopens are numbered from fd 3 in order.
     #[arg(long = "dir", value_name = "HOST[::GUEST][::ro]")]
     dirs: Vec<String>,
 
@@ -77,6 +120,10 @@ struct Cli {
     #[arg(long = "allow-net", value_name = "RULES", num_args = 0..=1, require_equals = true, default_missing_value = "*")]
     allow_net: Option<String>,
 
+    /// The guest's `argv[0]` (default: MODULE as given).
+    #[arg(long = "argv0", value_name = "NAME")]
+    argv0: Option<OsString>,
+
     /// Log every WASI call, its decoded arguments, result and duration, one
     /// line per call, to stderr or to FILE.
     #[arg(long = "trace", value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "-")]
@@ -94,25 +141,25 @@ struct Cli {
 
     /// Stop the guest once it has used N units of fuel (wasmi's: roughly
     /// one per wasm instruction executed) (exit status 123).
-    #[arg(long = "fuel", value_name = "N")]
+    #[arg(long = "fuel", value_name = "N", value_parser = parse_positive::<u64>, allow_negative_numbers = true)]
     fuel: Option<u64>,
 
     /// Let the guest's linear memories and tables together take at most
     /// BYTES (a number, optionally with K, M or G for KiB, MiB, GiB).
     /// Growing beyond fails as the spec allows; a guest that then fails
     /// exits with status 122.
-    #[arg(long = "max-memory", value_name = "BYTES", value_parser = parse_bytes)]
+    #[arg(long = "max-memory", value_name = "BYTES", value_parser = parse_bytes, allow_negative_numbers = true)]
     max_memory: Option<Given<usize>>,
 
-    /// Stop the guest after DURATION (`1.5s`, `500ms`, `2m`, `1h`; a bare
-    /// number is seconds), wherever it is (exit status 124).
-    #[arg(long = "timeout", value_name = "DURATION", value_parser = parse_duration)]
+    /// Stop the guest after DURATION (`1.5s`, `250ms`, `1m30s`, `10us`; a
+    /// bare number is seconds), wherever it is (exit status 124).
+    #[arg(long = "timeout", value_name = "DURATION", value_parser = parse_duration, allow_negative_numbers = true)]
     timeout: Option<Given<Duration>>,
 
     /// Let the guest hold at most N fds open at once (stdio and preopens
     /// included); past it, opens fail with EMFILE. A guest that then fails
     /// exits with status 121.
-    #[arg(long = "max-open-files", value_name = "N")]
+    #[arg(long = "max-open-files", value_name = "N", value_parser = parse_positive::<usize>, allow_negative_numbers = true)]
     max_open_files: Option<usize>,
 
     /// Make runs reproducible: clocks start at 2020-01-01T00:00:00Z and
@@ -125,6 +172,18 @@ struct Cli {
     #[arg(long = "seed", value_name = "N", default_value_t = 0, requires = "deterministic")]
     seed: u64,
 
+    /// wasmtime's WASI options, as KEY[=VALUE] (comma-separated or
+    /// repeated): inherit-env, tcplisten=ADDR, inherit-network.
+    #[arg(short = 'S', long = "wasi", value_name = "KEY[=VALUE]")]
+    wasi: Vec<String>,
+
+    /// wasmtime's WebAssembly options, as KEY[=VALUE] (comma-separated or
+    /// repeated): fuel=N, max-memory-size=BYTES, timeout=DURATION, and
+    /// simd, relaxed-simd, memory64, tail-call, multi-memory,
+    /// extended-const (=y or =n).
+    #[arg(short = 'W', long = "wasm", value_name = "KEY[=VALUE]")]
+    wasm: Vec<String>,
+
     /// How guest paths are resolved beneath preopens: `auto` (openat2
     /// where the kernel has it) or `manual` (one component at a time).
     #[arg(long = "path-resolution", value_name = "MODE", default_value = "auto", hide = true)]
@@ -134,9 +193,9 @@ struct Cli {
     #[arg(value_name = "MODULE")]
     module: PathBuf,
 
-    /// Arguments for the program (its `argv[0]` is MODULE as given), or
-    /// for the function named by `--invoke`.
-    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    /// The program's arguments (its `argv[0]` is MODULE as given), or the
+    /// arguments of the function named by `--invoke`.
+    #[arg(value_name = "ARGS")]
     args: Vec<OsString>,
 }
 
@@ -151,14 +210,131 @@ struct Failure(u8, String);
 
 fn main() -> ExitCode {
     let open_stdio = hold_stdio_numbers();
-    let cli = Cli::parse();
-    match run(&cli, open_stdio) {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let settings = match settings(&args) {
+        Ok(s) => s,
+        Err(Failure(0, _)) => return ExitCode::SUCCESS,
+        Err(Failure(status, message)) => {
+            report(&message);
+            return ExitCode::from(status);
+        }
+    };
+    match run(&settings, open_stdio) {
         Ok(code) => ExitCode::from(code),
         Err(Failure(status, message)) => {
             report(&message);
             ExitCode::from(status)
         }
     }
+}
+
+/// The command line, parsed, with wasmtime's spellings folded into ours.
+struct Settings {
+    cli: Cli,
+    /// The guest's arguments after MODULE, untouched.
+    guest_args: Vec<OsString>,
+    /// An option given without `=` just before MODULE whose value may have
+    /// been meant to be MODULE (`--trace x.log app.wasm`).
+    value_hint: Option<String>,
+    env_inherit: bool,
+    listens: Vec<String>,
+    allow_net: Option<String>,
+    fuel: Option<u64>,
+    max_memory: Option<Given<usize>>,
+    timeout: Option<Given<Duration>>,
+    /// Proposals turned on or off with `-W`.
+    features: Vec<(&'static str, bool)>,
+}
+
+/// One option given both ways with different values is an error.
+fn either<T: PartialEq>(
+    ours: Option<T>,
+    theirs: Option<T>,
+    ours_name: &str,
+    theirs_name: &str,
+) -> Result<Option<T>, Failure> {
+    match (ours, theirs) {
+        (Some(a), Some(b)) if a != b => {
+            Err(Failure(USAGE_STATUS, format!("{ours_name} and {theirs_name} disagree: give one of them")))
+        }
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
+/// Parses `args` (without the program name). `Failure(0, _)` means help or
+/// the version was printed.
+fn settings(args: &[OsString]) -> Result<Settings, Failure> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let split = argv::split(&cmd, args);
+    let mut clap_args: Vec<OsString> = vec!["wasi-run".into()];
+    clap_args.extend(split.options.iter().cloned());
+    if let Some(module) = &split.module {
+        clap_args.push("--".into());
+        clap_args.push(module.clone());
+    }
+    let cli = match Cli::try_parse_from(clap_args) {
+        Ok(cli) => cli,
+        Err(e) => return Err(clap_failure(&e)),
+    };
+    let usage = |m: String| Failure(USAGE_STATUS, m);
+    let wasi = aliases::wasi(&cli.wasi).map_err(usage)?;
+    let wasm = aliases::wasm(&cli.wasm).map_err(usage)?;
+    let mut listens = cli.listens.clone();
+    listens.extend(wasi.tcplisten);
+    let allow_net = match (&cli.allow_net, wasi.inherit_network) {
+        (Some(rules), _) => Some(rules.clone()),
+        (None, Some(true)) => Some("*".into()),
+        (None, _) => None,
+    };
+    let text = |g: &Given<usize>| g.value;
+    let max_memory = match (&cli.max_memory, &wasm.max_memory_size) {
+        (Some(a), Some(b)) if text(a) != text(b) => {
+            return Err(usage("--max-memory and -W max-memory-size disagree: give one of them".into()));
+        }
+        (a, b) => a.clone().or(b.clone()),
+    };
+    let timeout = match (&cli.timeout, &wasm.timeout) {
+        (Some(a), Some(b)) if a.value != b.value => {
+            return Err(usage("--timeout and -W timeout disagree: give one of them".into()));
+        }
+        (a, b) => a.clone().or(b.clone()),
+    };
+    Ok(Settings {
+        fuel: either(cli.fuel, wasm.fuel, "--fuel", "-W fuel")?,
+        env_inherit: cli.env_inherit || wasi.inherit_env == Some(true),
+        guest_args: split.guest,
+        value_hint: split.optional_value_before_module,
+        listens,
+        allow_net,
+        max_memory,
+        timeout,
+        features: wasm.features,
+        cli,
+    })
+}
+
+/// A clap error as one line (help and the version print as clap prints
+/// them, to stdout, and succeed).
+fn clap_failure(e: &clap::Error) -> Failure {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return Failure(0, String::new());
+    }
+    let rendered = e.render().to_string();
+    let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("bad command line");
+    let mut message = first.strip_prefix("error: ").unwrap_or(first).to_owned();
+    // "the following required arguments were not provided:" names them
+    // on the lines after.
+    if message.ends_with(':') {
+        for name in lines.take_while(|l| l.starts_with('<') || l.starts_with("--")) {
+            message.push(' ');
+            message.push_str(name);
+        }
+    }
+    Failure(USAGE_STATUS, format!("{message} (wasi-run --help lists the options)"))
 }
 
 /// Writes `wasi-run: MESSAGE` to stderr. A closed, broken or full stderr
@@ -218,26 +394,40 @@ fn socket_addrs(flag: &str, spec: &str) -> Result<Vec<std::net::SocketAddr>, Fai
 }
 
 /// Splits `HOST[::GUEST][::ro]`.
+/// Splits `HOST[::GUEST][::ro|::rw]`; any other `::` suffix is an error
+/// (`::RO`, `::readonly` would otherwise name a guest directory).
 fn parse_dir(spec: &str) -> Result<(&str, &str, bool), Failure> {
-    let (rest, readonly) = match spec.strip_suffix("::ro") {
-        Some(rest) => (rest, true),
-        None => (spec, false),
+    let bad = |why: &str| Failure(USAGE_STATUS, format!("--dir {spec:?}: {why}"));
+    let parts: Vec<&str> = spec.split("::").collect();
+    let (host, guest, mode) = match parts[..] {
+        [host] => (host, host, None),
+        [host, "ro"] => (host, host, Some("ro")),
+        [host, "rw"] => (host, host, Some("rw")),
+        [host, guest] => (host, guest, None),
+        [host, guest, mode] => (host, guest, Some(mode)),
+        _ => return Err(bad("expected HOST[::GUEST][::ro]")),
     };
-    let (host, guest) = rest.split_once("::").unwrap_or((rest, rest));
+    let readonly = match mode {
+        None | Some("rw") => false,
+        Some("ro") => true,
+        Some(other) => return Err(bad(&format!("unknown mode ::{other} (::ro for read-only, ::rw for read-write)"))),
+    };
     if host.is_empty() || guest.is_empty() {
-        return Err(Failure(USAGE_STATUS, format!("--dir {spec:?}: expected HOST[::GUEST][::ro]")));
+        return Err(bad("expected HOST[::GUEST][::ro]"));
     }
     Ok((host, guest, readonly))
 }
 
-fn build_system(cli: &Cli, open_stdio: [bool; 3]) -> Result<UnixSystem, Failure> {
-    let mut b = UnixSystem::builder().arg(cli.module.as_os_str().as_bytes());
+fn build_system(s: &Settings, open_stdio: [bool; 3]) -> Result<UnixSystem, Failure> {
+    let cli = &s.cli;
+    let argv0 = cli.argv0.as_deref().unwrap_or(cli.module.as_os_str());
+    let mut b = UnixSystem::builder().arg(argv0.as_bytes());
     if cli.invoke.is_none() {
-        for a in &cli.args {
+        for a in &s.guest_args {
             b = b.arg(a.as_bytes());
         }
     }
-    if cli.env_inherit {
+    if s.env_inherit {
         for (k, v) in std::env::vars_os() {
             b = b.env(k.as_bytes(), v.as_bytes());
         }
@@ -274,7 +464,7 @@ fn build_system(cli: &Cli, open_stdio: [bool; 3]) -> Result<UnixSystem, Failure>
             .map_err(|e| Failure(USAGE_STATUS, format!("--dir {host:?}: {}", std::io::Error::from(e))))?;
         b = if readonly { b.preopen_dir_readonly(fd, guest) } else { b.preopen_dir(fd, guest) };
     }
-    for spec in &cli.listens {
+    for spec in &s.listens {
         let addrs = socket_addrs("--listen", spec)?;
         let listener = std::net::TcpListener::bind(&addrs[..])
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
@@ -288,7 +478,7 @@ fn build_system(cli: &Cli, open_stdio: [bool; 3]) -> Result<UnixSystem, Failure>
             .map_err(|e| Failure(USAGE_STATUS, format!("--dial {spec:?}: {e}")))?;
         b = b.preopen_socket(OwnedFd::from(stream));
     }
-    if let Some(rules) = &cli.allow_net {
+    if let Some(rules) = &s.allow_net {
         let policy = NetPolicy::parse(rules).map_err(|e| Failure(USAGE_STATUS, format!("--allow-net: {e}")))?;
         b = b.network(policy);
     }
@@ -302,17 +492,59 @@ fn build_system(cli: &Cli, open_stdio: [bool; 3]) -> Result<UnixSystem, Failure>
     b.build().map_err(|e| Failure(USAGE_STATUS, e.to_string()))
 }
 
-fn run(cli: &Cli, open_stdio: [bool; 3]) -> Result<u8, Failure> {
+/// The engine configuration: limits, and the proposals `-W` turned on or off.
+fn engine_config(s: &Settings, limits: &Limits) -> Result<wasmi::Config, Failure> {
+    let mut config = engine_config_for(limits);
+    for &(feature, on) in &s.features {
+        match feature {
+            #[cfg(feature = "simd")]
+            "simd" => {
+                config.wasm_simd(on);
+            }
+            #[cfg(feature = "simd")]
+            "relaxed-simd" => {
+                config.wasm_relaxed_simd(on);
+            }
+            #[cfg(feature = "memory64")]
+            "memory64" => {
+                config.wasm_memory64(on);
+            }
+            "tail-call" => {
+                config.wasm_tail_call(on);
+            }
+            "multi-memory" => {
+                config.wasm_multi_memory(on);
+            }
+            "extended-const" => {
+                config.wasm_extended_const(on);
+            }
+            // A proposal this build lacks is off already.
+            _ if !on => {}
+            other => {
+                return Err(Failure(USAGE_STATUS, format!("-W {other}: this wasi-run was built without it")));
+            }
+        }
+    }
+    Ok(config)
+}
+
+fn run(s: &Settings, open_stdio: [bool; 3]) -> Result<u8, Failure> {
+    let cli = &s.cli;
     let name = cli.module.display();
-    let bytes =
-        std::fs::read(&cli.module).map_err(|e| Failure(MODULE_ERROR_STATUS, format!("cannot read {name}: {e}")))?;
-    let system = build_system(cli, open_stdio)?;
-    let limits = Limits { fuel: cli.fuel, max_memory: cli.max_memory.as_ref().map(|m| m.value), timeout: None };
-    let engine = Engine::new(&engine_config_for(&limits));
+    // Where the module's name may really have been an option's value.
+    let hint = match &s.value_hint {
+        Some(opt) => format!(" ({opt} takes its value after `=`: {opt}={name} to give it {name})"),
+        None => String::new(),
+    };
+    let bytes = std::fs::read(&cli.module)
+        .map_err(|e| Failure(MODULE_ERROR_STATUS, format!("cannot read {name}: {e}{hint}")))?;
+    let system = build_system(s, open_stdio)?;
+    let limits = Limits { fuel: s.fuel, max_memory: s.max_memory.as_ref().map(|m| m.value), timeout: None };
+    let engine = Engine::new(&engine_config(s, &limits)?);
     let module = load_module(&engine, &cli.module, &bytes)
-        .map_err(|reason| Failure(MODULE_ERROR_STATUS, format!("invalid module {name}: {reason}")))?;
+        .map_err(|reason| Failure(MODULE_ERROR_STATUS, format!("{reason}{hint}")))?;
     let invoke = match &cli.invoke {
-        Some(func) => Some((func.as_str(), invoke_args(&module, func, &cli.args)?)),
+        Some(func) => Some((func.as_str(), invoke_args(&module, func, &s.guest_args)?)),
         None => None,
     };
     let trace: Option<Box<dyn Write>> = match &cli.trace {
@@ -333,7 +565,7 @@ fn run(cli: &Cli, open_stdio: [bool; 3]) -> Result<u8, Failure> {
             Some(Box::new(file))
         }
     };
-    if let Some(timeout) = &cli.timeout {
+    if let Some(timeout) = &s.timeout {
         watchdog(timeout.clone());
     }
     let run = Run::new(&engine, &module).limits(limits);
@@ -344,49 +576,58 @@ fn run(cli: &Cli, open_stdio: [bool; 3]) -> Result<u8, Failure> {
     // Each combination of wrappers is its own System type: without
     // --trace or --deterministic the guest runs on the UnixSystem itself.
     let size = cli.trace_string_size;
-    let (finished, refused) = match (cli.deterministic, trace) {
-        (false, None) => finish(run.run(system), UnixSystem::open_files_refused),
+    fn lost<S: wasi_preview1::System>(t: &Tracer<S, Box<dyn Write>>) -> Option<(u64, String)> {
+        let (n, e) = t.lost_lines();
+        e.map(|e| (n, e.to_string()))
+    }
+    let ended = match (cli.deterministic, trace) {
+        (false, None) => finish(run.run(system), |s| (s.open_files_refused(), None)),
         (false, Some(out)) => {
-            finish(run.run(Tracer::new(system, out).string_size(size)), |s| s.inner().open_files_refused())
+            finish(run.run(Tracer::new(system, out).string_size(size)), |s| (s.inner().open_files_refused(), lost(s)))
         }
-        (true, None) => finish(run.run(Deterministic::new(system, cli.seed)), |s| s.inner().open_files_refused()),
+        (true, None) => {
+            finish(run.run(Deterministic::new(system, cli.seed)), |s| (s.inner().open_files_refused(), None))
+        }
         (true, Some(out)) => {
             let system = Tracer::new(Deterministic::new(system, cli.seed), out).string_size(size);
-            finish(run.run(system), |s| s.inner().inner().open_files_refused())
+            finish(run.run(system), |s| (s.inner().inner().open_files_refused(), lost(s)))
         }
-    }
-    .map_err(|e| {
-        let hint = match (&e, &cli.invoke) {
+    };
+    let (finished, refused, trace_lost) = ended.map_err(|e| {
+        let entry_hint = match (&e, &cli.invoke) {
             (wasi_wasmi::RunError::Entry(_), None) => " (with --invoke NAME)",
             _ => "",
         };
-        Failure(MODULE_ERROR_STATUS, format!("cannot run {name}: {}{hint}", one_line(&e)))
+        Failure(MODULE_ERROR_STATUS, format!("cannot run {name}: {}{entry_hint}", one_line(&e)))
     })?;
-    status(cli, finished, refused)
+    if let Some((n, why)) = trace_lost {
+        report(&format!("--trace: {n} line(s) could not be written: {why}"));
+    }
+    status(s, finished, refused)
 }
 
-/// How a run ended, without its system: the results and how many fds
-/// `--max-open-files` refused.
-type Ended = (Finished<()>, usize);
+/// How a run ended, without its system: the results, how many fds
+/// `--max-open-files` refused, and trace lines lost (with the last error).
+type Ended = (Finished<()>, usize, Option<(u64, String)>);
 
 fn finish<S>(
     result: Result<Finished<S>, wasi_wasmi::RunError>,
-    refused: impl Fn(&S) -> usize,
+    facts: impl Fn(&S) -> (usize, Option<(u64, String)>),
 ) -> Result<Ended, wasi_wasmi::RunError> {
     let f = result?;
-    let n = refused(&f.system);
-    Ok((Finished { exit: f.exit, results: f.results, memory_refused: f.memory_refused, system: () }, n))
+    let (refused, lost) = facts(&f.system);
+    Ok((Finished { exit: f.exit, results: f.results, memory_refused: f.memory_refused, system: () }, refused, lost))
 }
 
 /// The exit status (and message) for how the guest ended.
-fn status(cli: &Cli, finished: Finished<()>, open_refused: usize) -> Result<u8, Failure> {
+fn status(s: &Settings, finished: Finished<()>, open_refused: usize) -> Result<u8, Failure> {
     let failed = !finished.exit.success();
     if failed && let Some(bytes) = finished.memory_refused {
         return Err(Failure(
             MEMORY_STATUS,
             format!(
                 "the guest failed after --max-memory {} refused it {bytes} bytes of memory ({})",
-                cli.max_memory.as_ref().map_or("", |m| &m.text),
+                s.max_memory.as_ref().map_or("", |m| &m.text),
                 describe(&finished.exit)
             ),
         ));
@@ -396,7 +637,7 @@ fn status(cli: &Cli, finished: Finished<()>, open_refused: usize) -> Result<u8, 
             OPEN_FILES_STATUS,
             format!(
                 "the guest failed after --max-open-files {} refused it {open_refused} fd(s) ({})",
-                cli.max_open_files.unwrap_or(0),
+                s.cli.max_open_files.unwrap_or(0),
                 describe(&finished.exit)
             ),
         ));
@@ -411,7 +652,7 @@ fn status(cli: &Cli, finished: Finished<()>, open_refused: usize) -> Result<u8, 
             Ok(*code as u8)
         }
         Exit::Trap(_) => Err(Failure(TRAP_STATUS, describe(&finished.exit))),
-        Exit::OutOfFuel => Err(Failure(FUEL_STATUS, format!("the guest used up its --fuel {}", cli.fuel.unwrap_or(0)))),
+        Exit::OutOfFuel => Err(Failure(FUEL_STATUS, format!("the guest used up its --fuel {}", s.fuel.unwrap_or(0)))),
         // The CLI's watchdog stops a guest at its deadline; this is the
         // library's own time limit, not used here.
         Exit::Timeout => Err(Failure(TIMEOUT_STATUS, "the guest ran past its time limit".into())),
@@ -495,16 +736,36 @@ fn print_results(results: &[Val]) {
     }
 }
 
-/// Compiles a binary module (it starts with `\0asm`) or a text one.
-fn load_module(engine: &Engine, path: &std::path::Path, bytes: &[u8]) -> Result<Module, String> {
+/// Compiles a binary module (it starts with `\0asm`) or a text one; the
+/// error says what MODULE is and what is wrong with it, on one line.
+fn load_module(engine: &Engine, path: &Path, bytes: &[u8]) -> Result<Module, String> {
+    let name = path.display();
     if bytes.starts_with(b"\0asm") {
-        return Module::new(engine, bytes).map_err(|e| one_line(&e));
+        if bytes.get(4..8) == Some(&[0x0d, 0x00, 0x01, 0x00][..]) {
+            return Err(format!(
+                "{name} is a WebAssembly component; wasi-run runs core modules (WASI preview1, wasm32-wasip1)"
+            ));
+        }
+        return Module::new(engine, bytes).map_err(|e| format!("invalid module {name}: {}", one_line(&e)));
     }
     let is_wat = path.extension().is_some_and(|e| e == "wat");
     match wat::parse_bytes(bytes) {
-        Ok(binary) => Module::new(engine, &binary[..]).map_err(|e| one_line(&e)),
-        Err(e) if is_wat => Err(one_line(&e)),
-        Err(_) => Err("not a WebAssembly binary (no \\0asm header) nor a text module".into()),
+        Ok(binary) => Module::new(engine, &binary[..]).map_err(|e| format!("invalid module {name}: {}", one_line(&e))),
+        Err(mut e) if is_wat || bytes.starts_with(b"(") => {
+            e.set_path(path);
+            Err(wat_error(&e))
+        }
+        Err(_) => Err(format!("{name} is not a WebAssembly module (no \\0asm header, not text)")),
+    }
+}
+
+/// A `.wat` parse error as `FILE:LINE:COL: message`.
+fn wat_error(e: &wat::Error) -> String {
+    let text = e.to_string();
+    let message = text.lines().next().unwrap_or("").trim();
+    match text.lines().find_map(|l| l.trim().strip_prefix("--> ")) {
+        Some(place) => format!("{place}: {message}"),
+        None => one_line(&text),
     }
 }
 

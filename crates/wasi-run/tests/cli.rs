@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{rust_guests, scratch, spawn_piped, wasi_run};
+use common::{programs, rust_guests, scratch, spawn_piped, wasi_run};
 use std::io::{Read, Write};
 use std::process::{Output, Stdio};
 
@@ -108,15 +108,209 @@ fn double_dash_and_guest_flags() {
 
 #[test]
 fn version_and_help() {
-    let out = run(&["--version"]);
+    let out = run(&["-V"]);
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("wasi-run {}", env!("CARGO_PKG_VERSION")));
+    // --version adds the build: the engine's version and the features.
+    let out = run(&["--version"]);
+    assert!(out.status.success());
+    let long = String::from_utf8_lossy(&out.stdout);
+    assert!(long.starts_with(&format!("wasi-run {}\n", env!("CARGO_PKG_VERSION"))), "{long}");
+    for part in ["engine: wasmi 2.", "simd", "memory64", "built for "] {
+        assert!(long.contains(part), "--version lacks {part:?}: {long}");
+    }
     let out = run(&["--help"]);
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for flag in ["--dir", "--env", "--env-inherit", "MODULE", "ARGS"] {
-        assert!(help.contains(flag), "help lacks {flag}");
+    for part in
+        ["--dir", "--env", "--env-inherit", "MODULE", "ARGS", "-S", "-W", "--argv0", "Examples:", "Exit status:", "124"]
+    {
+        assert!(help.contains(part), "help lacks {part}");
     }
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Everything after MODULE is the guest's, untouched: wasi-run's own
+/// flags, `--`, `-` and `--env` included.
+#[test]
+fn arguments_after_the_module_are_the_guests() {
+    let args = guest("args");
+    let args = args.to_str().unwrap();
+    for guest_args in [
+        &["-V"][..],
+        &["--help"],
+        &["--version", "-h"],
+        &["--env", "X=1", "-c", "x"],
+        &["--dir", "/tmp"],
+        &["--", "a"],
+        &["-"],
+        &["--trace", "--fuel", "-1"],
+    ] {
+        let mut argv = vec![args];
+        argv.extend_from_slice(guest_args);
+        let out = run(&argv);
+        assert!(out.status.success(), "{guest_args:?}: {}", stderr(&out));
+        let mut want: String = guest_args.iter().enumerate().map(|(i, a)| format!("{}: [{a}]\n", i + 1)).collect();
+        want += &format!("argc={}\n", guest_args.len() + 1);
+        assert_eq!(stdout(&out), want, "{guest_args:?}");
+    }
+}
+
+/// wasmtime's spellings: `run`, `--argv0`, `-S` and `-W`.
+#[test]
+fn wasmtime_spellings() {
+    let args = guest("args");
+    let args = args.to_str().unwrap();
+    let out = run(&["run", args, "x"]);
+    assert_eq!(stdout(&out), "1: [x]\nargc=2\n", "{}", stderr(&out));
+    // -W fuel= stops a spinning guest as --fuel does; -W timeout= too.
+    let spin = programs().join("wat/spin.wat");
+    let spin = spin.to_str().unwrap();
+    assert_eq!(run(&["-W", "fuel=100000", spin]).status.code(), Some(123));
+    assert_eq!(run(&["-W", "timeout=300ms", spin]).status.code(), Some(124));
+    assert_eq!(run(&["-Wfuel=100000", spin]).status.code(), Some(123));
+    // -W max-memory-size= bounds memory as --max-memory does.
+    let grow = programs().join("wat/table_grow.wat");
+    let out = run(&["-W", "max-memory-size=17M", grow.to_str().unwrap()]);
+    assert_eq!(stdout(&out), "table 99 memories 01\n");
+    // -W simd=n turns the proposal off.
+    let simd = programs().join("wat/relaxed_simd.wat");
+    let out = run(&["-W", "simd=n,relaxed-simd=n", simd.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // -S inherit-env passes the environment; --argv0 names the program.
+    let env = guest("env");
+    let out = wasi_run()
+        .env("WASI_RUN_TEST_VAR", "seen")
+        .args(["-S", "inherit-env"])
+        .arg(&env)
+        .arg("WASI_RUN_TEST_VAR")
+        .output()
+        .unwrap();
+    assert!(stdout(&out).starts_with("WASI_RUN_TEST_VAR=[seen]\n"), "{}", stdout(&out));
+    let trace = scratch("argv0").join("t.log");
+    let out = run(&[&format!("--trace={}", trace.display()), "--argv0", "named", args]);
+    assert!(out.status.success());
+    let log = std::fs::read_to_string(&trace).unwrap();
+    assert!(log.contains(r#"args_get() = ["named"]"#), "{log}");
+    // -S tcplisten= preopens a listening socket, as --tcplisten does: the
+    // guest exits with fd 3's filetype (6, a stream socket).
+    let probe = scratch("tcplisten").join("probe.wat");
+    std::fs::write(
+        &probe,
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $stat (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (if (call $stat (i32.const 3) (i32.const 0)) (then (call $exit (i32.const 99))))
+            (call $exit (i32.load8_u (i32.const 0)))))"#,
+    )
+    .unwrap();
+    let out = run(&["-S", "tcplisten=127.0.0.1:0", probe.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
+}
+
+/// Every error wasi-run itself reports is one line, `wasi-run: ...`, that
+/// names the culprit; bad command lines exit 2, bad modules 1.
+#[test]
+fn errors_are_one_line() {
+    let args = guest("args");
+    let args = args.to_str().unwrap();
+    let dir = scratch("one-line");
+    let bad_wat = dir.join("bad.wat");
+    std::fs::write(&bad_wat, "(module\n  (func (export \"f\")\n    (nope)))\n").unwrap();
+    let component = dir.join("c.wasm");
+    std::fs::write(&component, b"\0asm\x0d\x00\x01\x00").unwrap();
+    let mismatch = dir.join("mismatch.wat");
+    std::fs::write(
+        &mismatch,
+        r#"(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32))) (memory (export "memory") 1) (func (export "_start")))"#,
+    )
+    .unwrap();
+    let unknown = programs().join("wat/unknown_import.wat");
+    let cases: Vec<(Vec<String>, i32, &str)> = vec![
+        (vec!["--no-such-flag".into(), args.into()], 2, "'--no-such-flag'"),
+        (vec!["--fuel".into(), "-1".into(), args.into()], 2, "'-1' for '--fuel"),
+        (vec!["--fuel".into(), "0".into(), args.into()], 2, "more than zero"),
+        (vec!["--max-memory".into(), "0".into(), args.into()], 2, "more than zero"),
+        (vec!["--max-open-files".into(), "0".into(), args.into()], 2, "more than zero"),
+        (vec!["--timeout".into(), "5x".into(), args.into()], 2, "unknown unit"),
+        (vec!["--dir".into(), "/tmp::/d::rw::x".into(), args.into()], 2, "--dir"),
+        (vec!["--dir".into(), "/tmp::/d::RO".into(), args.into()], 2, "::RO"),
+        (vec!["-S".into(), "nope".into(), args.into()], 2, "-S nope"),
+        (vec!["-W".into(), "opt-level=2".into(), args.into()], 2, "-W opt-level"),
+        (vec!["--fuel".into(), "10".into(), "-W".into(), "fuel=20".into(), args.into()], 2, "disagree"),
+        (vec![bad_wat.display().to_string()], 1, "bad.wat:3:6: "),
+        (vec![component.display().to_string()], 1, "is a WebAssembly component"),
+        (
+            vec![unknown.display().to_string()],
+            1,
+            "unknown import `wasi_snapshot_preview1::no_such_call` (func (param i32) (result i32))",
+        ),
+        (
+            vec![mismatch.display().to_string()],
+            1,
+            "is declared (func (param i32)) but wasi-run provides (func (param i32 i32 i32 i32) (result i32))",
+        ),
+        (
+            vec!["--trace".into(), "/tmp/wasi-run-no-such.log".into(), args.into()],
+            1,
+            "--trace=/tmp/wasi-run-no-such.log",
+        ),
+        (vec![], 2, "<MODULE>"),
+    ];
+    for (argv, status, needle) in cases {
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let out = run(&argv);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(status), "{argv:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{argv:?}: {err}");
+        assert!(err.starts_with("wasi-run: ") && err.contains(needle), "{argv:?}: {err}");
+    }
+}
+
+/// Durations in any of the forms, and repeated flags (the last wins).
+#[test]
+fn durations_and_repeated_flags() {
+    let spin = programs().join("wat/spin.wat");
+    let spin = spin.to_str().unwrap();
+    let start = std::time::Instant::now();
+    let out = run(&["--timeout", "1m30s", "--timeout", "200000us", spin]);
+    assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    let hello = guest("hello");
+    let out = run(&["--env-inherit", "--env-inherit", "--deterministic", "--deterministic", hello.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// A module that exports both `_initialize` and `_start` runs both, in
+/// that order (as wasmtime does).
+#[test]
+fn both_entry_points_run_in_order() {
+    let both = scratch("both").join("both.wat");
+    std::fs::write(
+        &both,
+        r#"(module (global $g (mut i32) (i32.const 0))
+            (func (export "_initialize") (global.set $g (i32.const 7)))
+            (func (export "_start") (if (i32.ne (global.get $g) (i32.const 7)) (then unreachable))))"#,
+    )
+    .unwrap();
+    let out = run(&[both.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// A trace that cannot be written is reported, and the guest's status kept.
+#[test]
+fn trace_write_failures_are_reported() {
+    let hello = guest("hello");
+    let out = run(&["--trace=/dev/full", hello.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert!(err.contains("--trace: ") && err.contains("could not be written"), "{err}");
 }

@@ -70,7 +70,7 @@ impl<S: System> System for CountWrites<S> {
         path_rename, path_symlink, path_unlink_file, poll_oneoff, proc_exit, proc_raise, sched_yield,
         random_get, sock_accept, sock_recv, sock_send, sock_shutdown, sock_open, sock_bind,
         sock_connect, sock_listen, sock_recv_from, sock_send_to, sock_getsockopt, sock_setsockopt,
-        sock_getlocaladdr, sock_getpeeraddr, sock_getaddrinfo);
+        sock_getlocaladdr, sock_getpeeraddr, sock_getaddrinfo, set_deadline);
 }
 
 pub(crate) fn main() {
@@ -86,8 +86,8 @@ pub(crate) fn main() {
         .env("LANG", "C")
         .preopen_dir_readonly(dir_fd, "/data")
         .stdin_bytes("hello from memory\n")
-        .capture_stdout()
-        .capture_stderr()
+        .capture_stdout(1 << 20)
+        .capture_stderr(1 << 20)
         .build()
         .unwrap();
     let system = Tracer::new(CountWrites { inner: system, writes: 0 }, Vec::new());

@@ -49,12 +49,27 @@ pub const MODULE0: &str = "wasi_unstable";
 pub struct WasiCtx<S> {
     system: S,
     memory: Option<Memory>,
+    /// Past it, every import ends the guest ([`DeadlinePassed`]).
+    deadline: Option<std::time::Instant>,
 }
+
+/// The trap an import raises once the run's deadline has passed
+/// ([`WasiCtx::set_deadline`]); [`Run`] reports it as [`Exit::Timeout`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadlinePassed;
+
+impl std::fmt::Display for DeadlinePassed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the run's time limit passed")
+    }
+}
+
+impl wasmi_core::HostError for DeadlinePassed {}
 
 impl<S> WasiCtx<S> {
     /// Wraps a system.
     pub fn new(system: S) -> Self {
-        WasiCtx { system, memory: None }
+        WasiCtx { system, memory: None, deadline: None }
     }
 
     /// The system.
@@ -70,6 +85,17 @@ impl<S> WasiCtx<S> {
     /// Gives the system back.
     pub fn into_system(self) -> S {
         self.system
+    }
+
+    /// Sets the run's time limit: the system is told (so no call waits
+    /// past it), and once it has passed every import ends the guest with
+    /// [`DeadlinePassed`].
+    pub fn set_deadline(&mut self, deadline: Option<std::time::Instant>)
+    where
+        S: System,
+    {
+        self.deadline = deadline;
+        self.system.set_deadline(deadline);
     }
 
     /// Sets the memory the imports read and write. Without it, the first
@@ -93,6 +119,15 @@ impl From<Errno> for Fail {
     #[inline]
     fn from(e: Errno) -> Self {
         Fail::Errno(e)
+    }
+}
+
+/// Ends the guest once the run's deadline has passed.
+#[inline(always)]
+fn check_deadline<T, S>(caller: &mut Caller<'_, T>, get: fn(&mut T) -> &mut WasiCtx<S>) -> Result<(), wasmi::Error> {
+    match get(caller.data_mut()).deadline {
+        Some(d) if std::time::Instant::now() >= d => Err(wasmi::Error::host(DeadlinePassed)),
+        _ => Ok(()),
     }
 }
 
@@ -201,14 +236,17 @@ macro_rules! register_imports {
     (@one $linker:ident, $module:ident, $get:ident, $imp:expr, $name:ident ( $($p:ident : $t:ident),* ) -> !) => {
         $linker.func_wrap($module, stringify!($name),
             move |mut caller: Caller<'_, T>, $($p: $t),*| -> Result<(), wasmi::Error> {
-                errno_result(with_memory(&mut caller, $get, |mem, sys| $imp(mem, sys, $($p),*)))
-                    .map(drop)
+                let r = errno_result(with_memory(&mut caller, $get, |mem, sys| $imp(mem, sys, $($p),*))).map(drop);
+                check_deadline(&mut caller, $get)?;
+                r
             })?;
     };
     (@one $linker:ident, $module:ident, $get:ident, $imp:expr, $name:ident ( $($p:ident : $t:ident),* )) => {
         $linker.func_wrap($module, stringify!($name),
             move |mut caller: Caller<'_, T>, $($p: $t),*| -> Result<u32, wasmi::Error> {
-                errno_result(with_memory(&mut caller, $get, |mem, sys| $imp(mem, sys, $($p),*)))
+                let r = errno_result(with_memory(&mut caller, $get, |mem, sys| $imp(mem, sys, $($p),*)));
+                check_deadline(&mut caller, $get)?;
+                r
             })?;
     };
 }

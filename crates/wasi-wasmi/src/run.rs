@@ -1,13 +1,14 @@
 //! Running a guest: instantiate, initialise a reactor, call `_start` or a
 //! chosen export, within optional limits, and collect how it ended.
 
-use crate::{WasiCtx, add_preview0_to_linker, add_to_linker, add_wasmedge_sockets};
+use crate::{DeadlinePassed, WasiCtx, add_preview0_to_linker, add_to_linker, add_wasmedge_sockets};
 use std::fmt;
 use std::time::{Duration, Instant};
 use wasi_preview1::System;
 use wasmi::errors::{MemoryError, TableError};
 use wasmi::{
-    CompilationMode, Config, Engine, Extern, Func, Linker, Module, ResourceLimiter, ResumableCall, Store, TrapCode, Val,
+    CompilationMode, Config, Engine, Extern, ExternType, Func, Linker, Module, ResourceLimiter, ResumableCall, Store,
+    TrapCode, Val, ValType,
 };
 use wasmi_core::LimiterError;
 
@@ -72,11 +73,15 @@ pub struct Limits {
     /// return -1; an over-large initial size fails instantiation); the
     /// refused total is reported in [`Finished::memory_refused`].
     pub max_memory: Option<usize>,
-    /// How long the guest may run. It is checked whenever a
-    /// [`FUEL_SLICE`] is used up, so a guest computing in wasm is stopped
-    /// within milliseconds of the deadline ([`Exit::Timeout`]); a guest
-    /// blocked in a host call (a long sleep, a read) is stopped when the
-    /// call returns. A `start` section runs without the time limit.
+    /// How long the guest may run ([`Exit::Timeout`] past it). A guest
+    /// computing in wasm is stopped within milliseconds: the clock is
+    /// checked whenever a [`FUEL_SLICE`] is used up. A guest waiting in a
+    /// host call is stopped at the deadline too: `poll_oneoff` (sleeps)
+    /// and blocking reads, writes and accepts on streams and sockets wait
+    /// no longer than it (see [`System::set_deadline`]), and the import
+    /// then ends the guest. What no call can be made to give up: a
+    /// `sock_connect` still handshaking, and a file system that hangs in
+    /// the kernel. A `start` section runs without the time limit.
     pub timeout: Option<Duration>,
 }
 
@@ -95,8 +100,8 @@ pub enum RunError {
     /// be satisfied.
     Link(wasmi::Error),
     /// The entry point is missing or unusable: no `_start` (and no export
-    /// chosen), both `_start` and `_initialize`, an export that is not a
-    /// function, or arguments that do not fit its type.
+    /// chosen), an export that is not a function, or arguments that do not
+    /// fit its type.
     Entry(String),
     /// The limits need fuel metering and the engine was built without it
     /// (see [`engine_config_for`]).
@@ -105,8 +110,34 @@ pub enum RunError {
 
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use wasmi::errors::{ErrorKind, InstantiationError, LinkerError};
         match self {
-            RunError::Link(e) => write!(f, "{e}"),
+            RunError::Link(e) => match e.kind() {
+                ErrorKind::Linker(LinkerError::MissingDefinition { name, ty }) => write!(
+                    f,
+                    "unknown import `{}::{}` {}: wasi-run provides wasi_snapshot_preview1, wasi_unstable and the WasmEdge socket calls",
+                    name.module(),
+                    name.name(),
+                    WasmNotation(ty)
+                ),
+                ErrorKind::Linker(LinkerError::InvalidTypeDefinition { name, expected, found }) => write!(
+                    f,
+                    "import `{}::{}` is declared {} but wasi-run provides {}",
+                    name.module(),
+                    name.name(),
+                    WasmNotation(expected),
+                    WasmNotation(found)
+                ),
+                ErrorKind::Instantiation(InstantiationError::FuncTypeMismatch { name, expected, actual }) => write!(
+                    f,
+                    "import `{}::{}` is declared {} but wasi-run provides {}",
+                    name.module(),
+                    name.name(),
+                    WasmNotation(&ExternType::Func(expected.clone())),
+                    WasmNotation(&ExternType::Func(actual.clone()))
+                ),
+                _ => write!(f, "{e}"),
+            },
             RunError::Entry(why) => f.write_str(why),
             RunError::FuelNotEnabled => f.write_str("the limits need an engine with fuel metering"),
         }
@@ -114,6 +145,52 @@ impl fmt::Display for RunError {
 }
 
 impl std::error::Error for RunError {}
+
+/// An import's type in the text format's notation: `(func (param i32) (result i32))`.
+struct WasmNotation<'a>(&'a ExternType);
+
+fn val_type(t: &ValType) -> &'static str {
+    match t {
+        ValType::I32 => "i32",
+        ValType::I64 => "i64",
+        ValType::F32 => "f32",
+        ValType::F64 => "f64",
+        ValType::V128 => "v128",
+        ValType::FuncRef => "funcref",
+        ValType::ExternRef => "externref",
+    }
+}
+
+impl fmt::Display for WasmNotation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            ExternType::Func(ty) => {
+                f.write_str("(func")?;
+                if !ty.params().is_empty() {
+                    f.write_str(" (param")?;
+                    for p in ty.params() {
+                        write!(f, " {}", val_type(p))?;
+                    }
+                    f.write_str(")")?;
+                }
+                if !ty.results().is_empty() {
+                    f.write_str(" (result")?;
+                    for r in ty.results() {
+                        write!(f, " {}", val_type(r))?;
+                    }
+                    f.write_str(")")?;
+                }
+                f.write_str(")")
+            }
+            ExternType::Global(g) => write!(f, "(global {})", val_type(&g.content())),
+            ExternType::Memory(_) => f.write_str("(memory)"),
+            ExternType::Table(t) => match t.element() {
+                wasmi::RefType::Func => f.write_str("(table funcref)"),
+                wasmi::RefType::Extern => f.write_str("(table externref)"),
+            },
+        }
+    }
+}
 
 /// How a guest ended.
 #[derive(Debug)]
@@ -199,7 +276,8 @@ impl<'a> Run<'a> {
 
     /// Instantiates the module with the preview1, preview0 and WasmEdge
     /// socket imports on `system`, calls `_initialize` if the module
-    /// exports it (a reactor), then calls `_start` or the chosen export.
+    /// exports it (a reactor, or a command that exports both), then calls
+    /// `_start` or the chosen export.
     ///
     /// # Errors
     /// [`RunError`] when the module cannot be instantiated or has no usable
@@ -214,6 +292,7 @@ impl<'a> Run<'a> {
             store.limiter(|host| &mut host.memory);
         }
         let mut budget = Budget::new(&self.limits);
+        store.data_mut().wasi.set_deadline(budget.deadline);
         if budget.metered {
             // The start section runs within the fuel budget, unsliced.
             store.set_fuel(budget.fuel.unwrap_or(u64::MAX)).map_err(|_| RunError::FuelNotEnabled)?;
@@ -247,11 +326,10 @@ impl<'a> Run<'a> {
             Some(_) => Err(RunError::Entry(format!("export {name:?} is not a function"))),
             None => Ok(None),
         };
+        // A module may export both: `_initialize` runs first, then `_start`
+        // (as wasmtime does; real CRuby builds export both).
         let initialize = func("_initialize")?;
         let start = func("_start")?;
-        if initialize.is_some() && start.is_some() {
-            return Err(RunError::Entry("the module exports both _start and _initialize".into()));
-        }
         let (entry, args) = match self.invoke {
             Some((name, args)) => {
                 let f = func(name)?.ok_or_else(|| RunError::Entry(format!("no export named {name:?}")))?;
@@ -472,6 +550,7 @@ fn finish<S>(store: Store<Host<S>>, outcome: Result<(), Stop>, results: Vec<Val>
         Ok(()) => (Exit::Code(0), results),
         Err(Stop::OutOfFuel) => (Exit::OutOfFuel, Vec::new()),
         Err(Stop::Timeout) => (Exit::Timeout, Vec::new()),
+        Err(Stop::Error(e)) if e.downcast_ref::<DeadlinePassed>().is_some() => (Exit::Timeout, Vec::new()),
         Err(Stop::Error(e)) => match (e.i32_exit_status(), e.as_trap_code()) {
             (Some(code), _) => (Exit::Code(code), Vec::new()),
             (None, Some(TrapCode::OutOfFuel)) => (Exit::OutOfFuel, Vec::new()),

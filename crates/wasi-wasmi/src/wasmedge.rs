@@ -18,7 +18,7 @@
 //! other runtimes (WASIX) reuse these names with other signatures.
 
 use crate::preview1::{with_bufs, with_bufs_mut};
-use crate::{Fail, MODULE, WasiCtx, errno_result, with_memory};
+use crate::{Fail, MODULE, WasiCtx, check_deadline, errno_result, with_memory};
 use std::net::SocketAddr;
 use wasi_abi::wasmedge::{
     ADDR_STORAGE_LEN, AddressFamily, AddrinfoList, AddrinfoResult, AiFlags, Protocol, RawAddrinfo, SockOpt,
@@ -344,7 +344,9 @@ pub fn add_wasmedge_sockets<T: 'static, S: System + 'static>(
     macro_rules! reg {
         ($name:expr, $f:ident, $($p:ident),*) => {
             linker.func_wrap(MODULE, $name, move |mut caller: Caller<'_, T>, $($p: u32),*| -> Result<u32, wasmi::Error> {
-                errno_result(with_memory(&mut caller, get, |mem, sys| $f(mem, sys, $($p),*)))
+                let r = errno_result(with_memory(&mut caller, get, |mem, sys| $f(mem, sys, $($p),*)));
+                check_deadline(&mut caller, get)?;
+                r
             })?
         };
     }

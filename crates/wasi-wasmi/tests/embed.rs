@@ -89,8 +89,13 @@ fn module(engine: &Engine, wat: &str) -> Module {
 fn stdio_in_memory() {
     let engine = Engine::new(&engine_config());
     let input: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
-    let system =
-        UnixSystem::builder().arg("cat").stdin_bytes(input.clone()).capture_stdout().capture_stderr().build().unwrap();
+    let system = UnixSystem::builder()
+        .arg("cat")
+        .stdin_bytes(input.clone())
+        .capture_stdout(1 << 20)
+        .capture_stderr(1 << 20)
+        .build()
+        .unwrap();
     let finished = run_command(&engine, &module(&engine, CAT), system).unwrap();
     assert!(finished.exit.success(), "{:?}", finished.exit);
     let output = finished.system.into_output();
@@ -199,4 +204,109 @@ fn reactors_initialize_first() {
     assert!(matches!(&err, RunError::Entry(why) if why.contains("reactor")), "{err}");
     let err = Run::new(&engine, &reactor).invoke("get", &[Val::I32(1)]).run(UnixSystem::builder().build().unwrap());
     assert!(matches!(err, Err(RunError::Entry(_))));
+}
+
+/// The peak resident memory of this process so far, in KiB.
+fn peak_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// A guest writing 100 MB into a 1 MiB capture: the capture keeps 1 MiB,
+/// counts the rest as dropped, and the host's memory stays small.
+#[test]
+fn capture_keeps_its_capacity() {
+    let engine = Engine::new(&engine_config());
+    let wasm = wat::parse_str(
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 2)
+          (func (export "_start") (local $i i32)
+            (i32.store (i32.const 0) (i32.const 1024))
+            (i32.store (i32.const 4) (i32.const 65536))
+            (memory.fill (i32.const 1024) (i32.const 120) (i32.const 65536))
+            (loop $more
+              (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $more (i32.lt_u (local.get $i) (i32.const 1526))))))"#,
+    )
+    .unwrap();
+    let module = Module::new(&engine, &wasm[..]).unwrap();
+    let system = UnixSystem::builder().capture_stdout(1 << 20).build().unwrap();
+    let finished = run_command(&engine, &module, system).unwrap();
+    assert!(finished.exit.success());
+    let out = finished.system.into_output();
+    assert_eq!(out.stdout.len(), 1 << 20);
+    assert_eq!(out.stdout.len() as u64 + out.stdout_dropped, 1526 * 65536);
+    assert!(out.stdout.iter().all(|&b| b == b'x'));
+    let peak = peak_kib();
+    assert!(peak < 32 * 1024, "peak {peak} KiB");
+}
+
+/// `Limits::timeout` stops a guest sleeping in `poll_oneoff` (10 s) and
+/// one blocked reading a pipe that never gets data, at the deadline.
+#[test]
+fn timeout_interrupts_a_blocked_guest() {
+    let limits = Limits { timeout: Some(Duration::from_millis(300)), ..Limits::default() };
+    let engine = Engine::new(&engine_config_for(&limits));
+    let sleeper = wat::parse_str(
+        r#"(module
+          (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "_start")
+            ;; one relative monotonic clock subscription of 10 s at 0
+            (i32.store8 (i32.const 8) (i32.const 0))
+            (i32.store (i32.const 16) (i32.const 1))
+            (i64.store (i32.const 24) (i64.const 10000000000))
+            (drop (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128)))))"#,
+    )
+    .unwrap();
+    let reader = wat::parse_str(
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (i32.store (i32.const 0) (i32.const 64))
+            (i32.store (i32.const 4) (i32.const 16))
+            (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))))"#,
+    )
+    .unwrap();
+    for (what, wasm) in [("sleep", sleeper), ("read", reader)] {
+        let module = Module::new(&engine, &wasm[..]).unwrap();
+        let (r, _w) = rustix::pipe::pipe().unwrap();
+        let system = UnixSystem::builder().stdin(r).build().unwrap();
+        let start = Instant::now();
+        let finished = Run::new(&engine, &module).limits(limits.clone()).run(system).unwrap();
+        let took = start.elapsed();
+        assert!(matches!(finished.exit, Exit::Timeout), "{what}: {:?}", finished.exit);
+        assert!(took < Duration::from_secs(1), "{what}: took {took:?}");
+    }
+}
+
+/// `inherit_stdio` gives the guest this process's own stdio, and
+/// `inherit_env` its environment.
+#[test]
+fn inherited_stdio_and_environment() {
+    use wasi_preview1::System;
+    let mut sys = UnixSystem::builder().inherit_stdio().inherit_env().env("EXTRA", "1").build().unwrap();
+    for fd in 0..3 {
+        let ours = rustix::fs::fstat(own_stdio(fd)).unwrap();
+        let theirs = sys.fd_filestat_get(fd).unwrap();
+        assert_eq!((theirs.dev, theirs.ino), (ours.st_dev, ours.st_ino), "fd {fd}");
+    }
+    let env: Vec<Vec<u8>> = sys.environ_get().unwrap().iter().map(<[u8]>::to_vec).collect();
+    let path = std::env::var("PATH").unwrap();
+    assert!(env.contains(&format!("PATH={path}").into_bytes()));
+    assert!(env.contains(&b"EXTRA=1".to_vec()));
+}
+
+/// This process's stdio fd `fd`, borrowed through std.
+fn own_stdio(fd: u32) -> std::os::fd::OwnedFd {
+    use std::os::fd::AsFd;
+    match fd {
+        0 => std::io::stdin().as_fd().try_clone_to_owned().unwrap(),
+        1 => std::io::stdout().as_fd().try_clone_to_owned().unwrap(),
+        _ => std::io::stderr().as_fd().try_clone_to_owned().unwrap(),
+    }
 }

@@ -105,17 +105,24 @@ impl std::error::Error for BuildError {}
 enum Stdio {
     Fd(OwnedFd),
     Bytes(Vec<u8>),
-    Capture,
+    /// Captured in memory, at most this many bytes.
+    Capture(usize),
 }
 
 /// What a guest wrote to its captured stdout and stderr
 /// ([`UnixSystem::into_output`]).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Output {
-    /// The bytes written to fd 1, if [`UnixSystemBuilder::capture_stdout`].
+    /// The bytes written to fd 1, if [`UnixSystemBuilder::capture_stdout`],
+    /// up to its capacity.
     pub stdout: Vec<u8>,
-    /// The bytes written to fd 2, if [`UnixSystemBuilder::capture_stderr`].
+    /// The bytes written to fd 2, if [`UnixSystemBuilder::capture_stderr`],
+    /// up to its capacity.
     pub stderr: Vec<u8>,
+    /// How many bytes written to fd 1 past the capacity were dropped.
+    pub stdout_dropped: u64,
+    /// How many bytes written to fd 2 past the capacity were dropped.
+    pub stderr_dropped: u64,
 }
 
 /// A directory handed to the guest.
@@ -147,10 +154,54 @@ impl UnixSystemBuilder {
         self
     }
 
-    /// Appends arguments.
+    /// Appends arguments, from any iterator (`std::env::args_os()` after
+    /// converting each with `OsStrExt::as_bytes`, a `Vec<String>`, ...).
     #[must_use]
     pub fn args<I: IntoIterator<Item = A>, A: AsRef<[u8]>>(mut self, args: I) -> Self {
         self.args.extend(args.into_iter().map(|a| a.as_ref().to_vec()));
+        self
+    }
+
+    /// Sets environment variables from any iterator of (name, value)
+    /// pairs; later values for a name win.
+    #[must_use]
+    pub fn envs<I, K, V>(mut self, vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<[u8]>,
+        V: AsRef<[u8]>,
+    {
+        for (k, v) in vars {
+            self = self.env(k, v);
+        }
+        self
+    }
+
+    /// Gives the guest this process's whole environment (variables set
+    /// before or after still apply, a later one winning). This reads
+    /// ambient host state: call it only for a guest that may see it.
+    #[must_use]
+    pub fn inherit_env(self) -> Self {
+        use std::os::unix::ffi::OsStrExt;
+        let vars: Vec<(Vec<u8>, Vec<u8>)> =
+            std::env::vars_os().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec())).collect();
+        self.envs(vars)
+    }
+
+    /// Gives the guest duplicates of this process's own stdin, stdout and
+    /// stderr (those that are open), as the `wasi-run` command does.
+    #[must_use]
+    pub fn inherit_stdio(mut self) -> Self {
+        let fds = [
+            std::io::stdin().as_fd().try_clone_to_owned(),
+            std::io::stdout().as_fd().try_clone_to_owned(),
+            std::io::stderr().as_fd().try_clone_to_owned(),
+        ];
+        for (slot, fd) in self.stdio.iter_mut().zip(fds) {
+            if let Ok(fd) = fd {
+                *slot = Some(Stdio::Fd(fd));
+            }
+        }
         self
     }
 
@@ -186,11 +237,14 @@ impl UnixSystemBuilder {
         self
     }
 
-    /// Captures what the guest writes to stdout (a pipe drained into
-    /// memory); [`UnixSystem::into_output`] returns it.
+    /// Captures up to `capacity` bytes of what the guest writes to stdout
+    /// (a pipe drained into memory); [`UnixSystem::into_output`] returns
+    /// them. Past the capacity the guest's writes still succeed, and what
+    /// they carry is dropped and counted ([`Output::stdout_dropped`]): host
+    /// memory stays bounded whatever the guest writes.
     #[must_use]
-    pub fn capture_stdout(mut self) -> Self {
-        self.stdio[1] = Some(Stdio::Capture);
+    pub fn capture_stdout(mut self, capacity: usize) -> Self {
+        self.stdio[1] = Some(Stdio::Capture(capacity));
         self
     }
 
@@ -201,11 +255,11 @@ impl UnixSystemBuilder {
         self
     }
 
-    /// Captures what the guest writes to stderr; [`UnixSystem::into_output`]
-    /// returns it.
+    /// Captures up to `capacity` bytes of what the guest writes to stderr,
+    /// as [`Self::capture_stdout`] does for stdout.
     #[must_use]
-    pub fn capture_stderr(mut self) -> Self {
-        self.stdio[2] = Some(Stdio::Capture);
+    pub fn capture_stderr(mut self, capacity: usize) -> Self {
+        self.stdio[2] = Some(Stdio::Capture(capacity));
         self
     }
 
@@ -295,9 +349,9 @@ impl UnixSystemBuilder {
                 }
                 Some(Stdio::Fd(fd)) => fd,
                 Some(Stdio::Bytes(bytes)) => stdio::feed(bytes).map_err(pipe_err)?,
-                Some(Stdio::Capture) => {
+                Some(Stdio::Capture(capacity)) => {
                     let (capture, fd) =
-                        stdio::Capture::start(if i == 1 { "stdout" } else { "stderr" }).map_err(pipe_err)?;
+                        stdio::Capture::start(if i == 1 { "stdout" } else { "stderr" }, capacity).map_err(pipe_err)?;
                     if let Some(slot) = captures.get_mut(i.wrapping_sub(1)) {
                         *slot = Some(capture);
                     }
@@ -348,6 +402,7 @@ impl UnixSystemBuilder {
             random: random::Pool::default(),
             exit_code: None,
             captures,
+            deadline: None,
         })
     }
 }
@@ -377,6 +432,8 @@ pub struct UnixSystem {
     exit_code: Option<Exitcode>,
     /// Captured stdout and stderr.
     captures: [Option<stdio::Capture>; 2],
+    /// The embedder's time limit: no call waits past it.
+    deadline: Option<std::time::Instant>,
 }
 
 impl UnixSystem {
@@ -406,10 +463,9 @@ impl UnixSystem {
     pub fn into_output(self) -> Output {
         let UnixSystem { table, captures: [out, err], .. } = self;
         drop(table);
-        Output {
-            stdout: out.map(stdio::Capture::finish).unwrap_or_default(),
-            stderr: err.map(stdio::Capture::finish).unwrap_or_default(),
-        }
+        let (stdout, stdout_dropped) = out.map(stdio::Capture::finish).unwrap_or_default();
+        let (stderr, stderr_dropped) = err.map(stdio::Capture::finish).unwrap_or_default();
+        Output { stdout, stderr, stdout_dropped, stderr_dropped }
     }
 
     /// How many times [`UnixSystemBuilder::max_open_files`] refused the
@@ -417,6 +473,18 @@ impl UnixSystem {
     #[must_use]
     pub fn open_files_refused(&self) -> usize {
         self.table.refused()
+    }
+}
+
+impl UnixSystem {
+    /// Waits, before a call that may block, until `fd` is ready or the
+    /// deadline passes (see [`poll::wait_until_ready`]).
+    fn wait_for(&self, fd: Fd, flags: rustix::event::PollFlags) -> Result<()> {
+        match self.table.get(fd) {
+            Ok(e) => poll::wait_until_ready(e, flags, self.deadline),
+            // The call itself reports the bad fd.
+            Err(_) => Ok(()),
+        }
     }
 }
 
@@ -603,6 +671,7 @@ impl System for UnixSystem {
         if e.emulates_nonblock() {
             return nonblock::read(e.kind, host, bufs).map(size);
         }
+        poll::wait_until_ready(e, rustix::event::PollFlags::IN, self.deadline)?;
         // One buffer is one read(2): readv(2) costs the kernel an iovec import.
         match bufs {
             [one] => retry(|| rustix::io::read(host, &mut **one)),
@@ -648,6 +717,7 @@ impl System for UnixSystem {
         if e.emulates_nonblock() {
             return nonblock::write(e.kind, host, bufs).map(size);
         }
+        poll::wait_until_ready(e, rustix::event::PollFlags::OUT, self.deadline)?;
         match bufs {
             [one] => retry(|| rustix::io::write(host, one)),
             _ => retry(|| rustix::io::writev(host, bufs)),
@@ -730,7 +800,7 @@ impl System for UnixSystem {
     }
 
     fn poll_oneoff(&mut self, subscriptions: &[Subscription], events: &mut [Event]) -> Result<Size> {
-        poll::poll_oneoff(&self.table, subscriptions, events)
+        poll::poll_oneoff(&self.table, subscriptions, events, self.deadline)
     }
 
     fn proc_exit(&mut self, rval: Exitcode) {
@@ -760,14 +830,17 @@ impl System for UnixSystem {
     }
 
     fn sock_accept(&mut self, fd: Fd, flags: Fdflags) -> Result<Fd> {
+        self.wait_for(fd, rustix::event::PollFlags::IN)?;
         sock::accept(&mut self.table, fd, flags)
     }
 
     fn sock_recv(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>], flags: Riflags) -> Result<(Size, Roflags)> {
+        self.wait_for(fd, rustix::event::PollFlags::IN)?;
         sock::recv_from(&self.table, fd, bufs, flags).map(|(n, ro, _)| (n, ro))
     }
 
     fn sock_send(&mut self, fd: Fd, bufs: &[IoSlice<'_>], _flags: Siflags) -> Result<Size> {
+        self.wait_for(fd, rustix::event::PollFlags::OUT)?;
         sock::send(&self.table, fd, bufs)
     }
 
@@ -797,10 +870,12 @@ impl System for UnixSystem {
         bufs: &mut [IoSliceMut<'_>],
         flags: Riflags,
     ) -> Result<(Size, Roflags, Option<SocketAddr>)> {
+        self.wait_for(fd, rustix::event::PollFlags::IN)?;
         sock::recv_from(&self.table, fd, bufs, flags)
     }
 
     fn sock_send_to(&mut self, fd: Fd, bufs: &[IoSlice<'_>], addr: SocketAddr, _flags: Siflags) -> Result<Size> {
+        self.wait_for(fd, rustix::event::PollFlags::OUT)?;
         sockext::send_to(&self.table, self.net.as_ref(), fd, bufs, addr)
     }
 
@@ -822,5 +897,9 @@ impl System for UnixSystem {
 
     fn sock_getaddrinfo(&mut self, node: &str, service: &str, hints: &AddrInfoHints) -> Result<Vec<AddrInfo>> {
         sockext::getaddrinfo(self.net.as_ref(), node, service, hints)
+    }
+
+    fn set_deadline(&mut self, deadline: Option<std::time::Instant>) {
+        self.deadline = deadline;
     }
 }

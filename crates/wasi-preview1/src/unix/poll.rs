@@ -23,10 +23,11 @@
 //! Up to [`INLINE`] subscriptions are handled without heap allocation.
 
 use super::clock::{monotonic_now, sleep_until, with_slack};
-use super::table::{FdTable, Kind};
+use super::table::{Entry, FdTable, Kind};
 use rustix::event::{PollFd, PollFlags};
 use rustix::fs::SeekFrom;
 use smallvec::SmallVec;
+use std::time::Instant;
 use wasi_abi::{
     Clockid, Errno, Event, EventFdReadwrite, Eventrwflags, Size, Subclockflags, Subscription, SubscriptionClock,
     SubscriptionU, Timestamp,
@@ -65,13 +66,48 @@ fn file_remaining(fd: rustix::fd::BorrowedFd<'_>) -> u64 {
     (st.st_size as u64).saturating_sub(pos)
 }
 
-/// `poll_oneoff`.
-pub(crate) fn poll_oneoff(table: &FdTable, subs: &[Subscription], events: &mut [Event]) -> Result<Size, Errno> {
+/// With a deadline set, waits until `entry` is ready for `flags` before a
+/// call that would otherwise block (a blocking stream, device or socket),
+/// so the call cannot outlive the deadline: past it, `EAGAIN` (the host
+/// then ends the guest). Without a deadline, or for an fd that cannot
+/// block, nothing is done.
+pub(crate) fn wait_until_ready(entry: &Entry, flags: PollFlags, deadline: Option<Instant>) -> Result<(), Errno> {
+    let Some(deadline) = deadline else { return Ok(()) };
+    if entry.flags.contains(wasi_abi::Fdflags::NONBLOCK)
+        || !matches!(entry.kind, Kind::Stream | Kind::Device | Kind::Socket)
+    {
+        return Ok(());
+    }
+    let mut fds = [PollFd::from_borrowed_fd(entry.fd(), flags)];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let ts = super::clock::to_timespec(u64::try_from(left.as_nanos()).unwrap_or(u64::MAX));
+        match rustix::event::poll(&mut fds, Some(&ts)) {
+            Ok(0) => return Err(Errno::AGAIN),
+            Ok(_) => return Ok(()),
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(super::errno::from_host(e)),
+        }
+    }
+}
+
+/// `poll_oneoff`. With a deadline (`until`), the wait ends by then even if nothing
+/// is ready (the result may then hold no events).
+pub(crate) fn poll_oneoff(
+    table: &FdTable,
+    subs: &[Subscription],
+    events: &mut [Event],
+    until: Option<Instant>,
+) -> Result<Size, Errno> {
     if subs.is_empty() {
         return Err(Errno::INVAL);
     }
     let mut out = Out { events, n: 0 };
     let start = monotonic_now();
+    // The embedder's deadline on the monotonic clock the waits use.
+    let limit = until.map(|d| {
+        start.saturating_add(u64::try_from(d.saturating_duration_since(Instant::now()).as_nanos()).unwrap_or(u64::MAX))
+    });
     // The earliest deadline, and the latest time the wait may end.
     let mut earliest: Option<Timestamp> = None;
     let mut latest: Option<Timestamp> = None;
@@ -110,26 +146,29 @@ pub(crate) fn poll_oneoff(table: &FdTable, subs: &[Subscription], events: &mut [
         deadlines.push(this_deadline);
     }
 
+    // What the wait may not pass: the earliest clock, and the deadline;
+    // the slack the clocks' precision allows, unless the deadline comes first.
+    let wake = match (earliest, limit) {
+        (Some(e), Some(l)) => Some(e.min(l)),
+        (e, l) => e.or(l),
+    };
+    let slack = match (earliest, latest, wake) {
+        (Some(e), Some(l), Some(w)) if w == e => l - e,
+        _ => 0,
+    };
     if pollfds.is_empty() {
         // A deadline already past (a timeout of 0) returns at once: no
         // sleep, which would cost the kernel's timer slack.
         if out.n == 0 {
-            if let (Some(d), Some(l)) = (earliest.filter(|&d| d > monotonic_now()), latest) {
-                with_slack(l - d, || sleep_until(d));
+            if let Some(d) = wake.filter(|&d| d > monotonic_now()) {
+                with_slack(slack, || sleep_until(d));
             }
         }
     } else {
         loop {
-            let timeout = if out.n > 0 {
-                Some(Timestamp::default())
-            } else {
-                earliest.map(|d| d.saturating_sub(monotonic_now()))
-            };
+            let timeout =
+                if out.n > 0 { Some(Timestamp::default()) } else { wake.map(|d| d.saturating_sub(monotonic_now())) };
             let ts = timeout.map(super::clock::to_timespec);
-            let slack = match (earliest, latest) {
-                (Some(d), Some(l)) => l - d,
-                _ => 0,
-            };
             match with_slack(slack, || rustix::event::poll(&mut pollfds, ts.as_ref())) {
                 Ok(_) => break,
                 Err(rustix::io::Errno::INTR) => continue,

