@@ -79,7 +79,7 @@ impl<S: System> System for Clamp<S> {
         path_unlink_file, proc_exit, proc_raise, sched_yield, random_get, sock_accept,
         sock_recv, sock_send, sock_shutdown, sock_open, sock_bind, sock_connect, sock_listen,
         sock_recv_from, sock_send_to, sock_getsockopt, sock_setsockopt, sock_getlocaladdr,
-        sock_getpeeraddr, sock_getaddrinfo);
+        sock_getpeeraddr, sock_getaddrinfo, set_deadline);
 }
 
 #[derive(Arbitrary, Debug)]
