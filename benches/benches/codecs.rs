@@ -1,6 +1,9 @@
 //! The `wasi-abi` codecs on their own: decoding iovec arrays and
 //! subscriptions from guest memory, encoding events and dirents into it.
 
+// criterion_group! defines an undocumented `pub fn`.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use wasi_abi::{

@@ -1,6 +1,9 @@
 //! One preview1 call through the wasmi host, per iteration: the cost of the
 //! call (and the empty loop around it, measured separately).
 
+// criterion_group! defines an undocumented `pub fn`.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use wasi_run_benches::{Fixture, HOST_CALLS_WAT, dir_with_entries};
 use wasmi::Val;

@@ -1,7 +1,7 @@
 //! The floor of a host call on wasmi: an import that does nothing, with
 //! and without borrowing linear memory, and one that only makes the
-//! 1-byte write(2) to /dev/null (no WASI layer). `cargo run --release -p
-//! wasi-run-benches --example noop_floor`
+//! 1-byte write(2) to /dev/null (no WASI layer). `cargo run --release
+//! --manifest-path benches/Cargo.toml --target-dir target --example noop_floor`
 use std::time::Instant;
 use wasmi::{Caller, Engine, Linker, Module, Store};
 

@@ -9,7 +9,9 @@ use wasmi::{Engine, Instance, Linker, Module, Store};
 /// An instantiated fixture.
 #[derive(Debug)]
 pub struct Fixture {
+    /// The store, holding the host context.
     pub store: Store<WasiCtx<UnixSystem>>,
+    /// The instantiated fixture module.
     pub instance: Instance,
 }
 

@@ -52,7 +52,11 @@ fn module() -> &'static (Engine, Module) {
 /// 1 ms and allocations to 1 MiB. Everything else goes through unchanged.
 struct Clamp<S>(S);
 
-impl<S: System> System for Clamp<S> {
+impl<S: System> wasi_preview1::Wrapper for Clamp<S> {
+    type Inner = S;
+    fn inner_system(&mut self) -> &mut S {
+        &mut self.0
+    }
     fn poll_oneoff(&mut self, subscriptions: &[Subscription], events: &mut [Event]) -> Result<u32> {
         let mut subs: Vec<Subscription> = subscriptions.to_vec();
         for s in &mut subs {
@@ -69,17 +73,6 @@ impl<S: System> System for Clamp<S> {
         }
         self.0.fd_allocate(fd, offset, len)
     }
-    wasi_preview1::delegate!(0 => args_get, args_sizes_get, environ_get, environ_sizes_get,
-        clock_res_get, clock_time_get, fd_advise, fd_close, fd_datasync,
-        fd_fdstat_get, fd_fdstat_set_flags, fd_fdstat_set_rights, fd_filestat_get,
-        fd_filestat_set_size, fd_filestat_set_times, fd_pread, fd_prestat_get,
-        fd_prestat_dir_name, fd_pwrite, fd_read, fd_readdir, fd_renumber, fd_seek, fd_sync,
-        fd_tell, fd_write, path_create_directory, path_filestat_get, path_filestat_set_times,
-        path_link, path_open, path_readlink, path_remove_directory, path_rename, path_symlink,
-        path_unlink_file, proc_exit, proc_raise, sched_yield, random_get, sock_accept,
-        sock_recv, sock_send, sock_shutdown, sock_open, sock_bind, sock_connect, sock_listen,
-        sock_recv_from, sock_send_to, sock_getsockopt, sock_setsockopt, sock_getlocaladdr,
-        sock_getpeeraddr, sock_getaddrinfo, set_deadline);
 }
 
 #[derive(Arbitrary, Debug)]

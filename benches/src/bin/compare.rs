@@ -4,7 +4,7 @@
 //! program built for the host).
 //!
 //! ```text
-//! cargo run --release -p wasi-run-benches --bin compare -- [--reps N] [--quick] [--no-write]
+//! cargo run --release --manifest-path benches/Cargo.toml --target-dir target --bin compare -- [--reps N] [--quick] [--no-write]
 //! ```
 //!
 //! It builds everything it runs, measures each mode with every runtime in
@@ -105,15 +105,11 @@ fn build(repo: &Path) -> Paths {
         "build wasi-run without SIMD",
     );
     run_checked(
-        cargo().current_dir(repo).args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "wasi-run-benches",
-            "--example",
-            "wasmi_wasi_run",
-        ]),
+        cargo()
+            .current_dir(repo)
+            .args(["build", "--release", "--quiet", "--manifest-path", "benches/Cargo.toml", "--target-dir"])
+            .arg(&target)
+            .args(["--example", "wasmi_wasi_run"]),
         "build the wasmi_wasi runner",
     );
     let guest_dir = repo.join("benches/guest");

@@ -209,6 +209,21 @@ impl<'a> GuestMemory<'a> {
         Ok(())
     }
 
+    /// The `count` structures of layout `T` at `ptr`, decoded one by one
+    /// as the iterator is consumed; the whole array is bounds- and
+    /// alignment-checked first.
+    ///
+    /// # Errors
+    /// As [`GuestMemory::check_array`]; each item as [`Layout::decode`].
+    pub fn read_array<'m, T: Layout + 'm>(
+        &'m self,
+        ptr: GuestPtr,
+        count: u32,
+    ) -> Result<impl ExactSizeIterator<Item = Result<T, Errno>> + 'm, Errno> {
+        let range = self.check_array(ptr, count, T::SIZE, T::ALIGN)?;
+        Ok(self.bytes[range].chunks_exact(T::SIZE as usize).map(T::decode))
+    }
+
     /// Validates, before any side effect, that a result of type `T` can be
     /// written at `ptr` later.
     ///

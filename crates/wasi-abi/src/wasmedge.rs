@@ -199,6 +199,105 @@ pub fn encode_ip_storage(ip: IpAddr, out: &mut [u8]) -> Result<(), Errno> {
     Ok(())
 }
 
+/// The guest range the `address` struct at `ptr` points to.
+///
+/// # Errors
+/// [`Errno::FAULT`]/[`Errno::INVAL`] if the struct or its buffer is out of
+/// bounds or misaligned.
+pub fn address_range(mem: &GuestMemory<'_>, ptr: GuestPtr) -> Result<core::ops::Range<usize>, Errno> {
+    let a: WasiAddress = mem.read(ptr)?;
+    checked_range(mem.len(), a.buf, u64::from(a.buf_len))
+}
+
+/// An address the guest passes in (bind, connect, send_to): the IP in the
+/// buffer the `address` at `ptr` points to (4, 16 or 128 bytes, see
+/// [`decode_ip`]), and `port`.
+///
+/// # Errors
+/// As [`address_range`] and [`decode_ip`]; [`Errno::INVAL`] for a port past
+/// 65535.
+pub fn read_socket_addr(mem: &GuestMemory<'_>, ptr: GuestPtr, port: u32) -> Result<SocketAddr, Errno> {
+    let ip = decode_ip(&mem.bytes()[address_range(mem, ptr)?])?;
+    let port = u16::try_from(port).map_err(|_| Errno::INVAL)?;
+    Ok(SocketAddr::new(ip, port))
+}
+
+/// How a version stores an address it returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddrLayout {
+    /// v1: the raw 4 or 16 bytes ([`encode_ip_raw`]).
+    Raw,
+    /// v2: the 128-byte family-prefixed storage ([`encode_ip_storage`]).
+    Storage,
+}
+
+impl AddrLayout {
+    /// Whether a guest buffer of `len` bytes is one this layout writes.
+    #[must_use]
+    pub fn fits(self, len: usize) -> bool {
+        match self {
+            AddrLayout::Raw => len == 4 || len == 16,
+            AddrLayout::Storage => len == ADDR_STORAGE_LEN,
+        }
+    }
+
+    /// Zeroes `out`, then writes `ip` into it in this layout.
+    ///
+    /// # Errors
+    /// As [`encode_ip_raw`] or [`encode_ip_storage`].
+    pub fn write(self, ip: IpAddr, out: &mut [u8]) -> Result<(), Errno> {
+        out.fill(0);
+        match self {
+            AddrLayout::Raw => encode_ip_raw(ip, out),
+            AddrLayout::Storage => encode_ip_storage(ip, out),
+        }
+    }
+}
+
+/// The longest node or service name `sock_getaddrinfo` takes (a DNS name is
+/// at most 253 bytes; numeric IPv6 with a scope far less).
+pub const MAX_NAME: usize = 1024;
+
+/// A node or service name for `sock_getaddrinfo`: UTF-8 that may carry C's
+/// terminating NUL (dropped), at most [`MAX_NAME`] bytes.
+///
+/// # Errors
+/// [`Errno::INVAL`] past [`MAX_NAME`]; as [`GuestMemory::str`] otherwise.
+pub fn name_str<'m>(mem: &'m GuestMemory<'_>, ptr: GuestPtr, len: u32) -> Result<&'m str, Errno> {
+    if len as usize > MAX_NAME {
+        return Err(Errno::INVAL);
+    }
+    Ok(mem.str(ptr, len)?.trim_end_matches('\0'))
+}
+
+/// `sock_getaddrinfo` hints, decoded from the guest's `addrinfo`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AddrinfoHints {
+    /// `AI_*` flags.
+    pub flags: AiFlags,
+    /// The wanted family (`Unspec` for any).
+    pub family: AddressFamily,
+    /// The wanted socket type (`Any` for any).
+    pub socktype: SockType,
+    /// The wanted protocol (`Ip` for any).
+    pub protocol: Protocol,
+}
+
+impl RawAddrinfo {
+    /// This entry's flags, family, type and protocol, as hints.
+    ///
+    /// # Errors
+    /// [`Errno::INVAL`] for an unknown flag or value.
+    pub fn hints(&self) -> Result<AddrinfoHints, Errno> {
+        Ok(AddrinfoHints {
+            flags: AiFlags::from_bits(self.flags).ok_or(Errno::INVAL)?,
+            family: AddressFamily::try_from(self.family)?,
+            socktype: SockType::try_from(self.socktype)?,
+            protocol: Protocol::try_from(self.protocol)?,
+        })
+    }
+}
+
 /// `addrinfo` (28 bytes, align 4): `ai_flags: u16 @0`, `ai_family: u8 @2`,
 /// `ai_socktype: u8 @3`, `ai_protocol: u8 @4`, `ai_addrlen: u32 @8`,
 /// `ai_addr: u32 @12`, `ai_canonname: u32 @16`, `ai_canonname_len: u32

@@ -90,7 +90,13 @@ impl<S: System> Deterministic<S> {
     }
 }
 
-impl<S: System> System for Deterministic<S> {
+impl<S: System> crate::Wrapper for Deterministic<S> {
+    type Inner = S;
+
+    fn inner_system(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
     fn clock_res_get(&mut self, _id: Clockid) -> Result<Timestamp> {
         Ok(self.step)
     }
@@ -152,15 +158,6 @@ impl<S: System> System for Deterministic<S> {
         }
         Ok(n)
     }
-
-    crate::delegate!(inner => args_get, args_sizes_get, environ_get, environ_sizes_get, fd_advise, fd_allocate,
-        fd_close, fd_datasync, fd_fdstat_get, fd_fdstat_set_flags, fd_fdstat_set_rights, fd_filestat_get,
-        fd_filestat_set_size, fd_filestat_set_times, fd_pread, fd_prestat_get, fd_prestat_dir_name, fd_pwrite,
-        fd_read, fd_readdir, fd_renumber, fd_seek, fd_sync, fd_tell, fd_write, path_create_directory,
-        path_filestat_get, path_filestat_set_times, path_link, path_open, path_readlink, path_remove_directory,
-        path_rename, path_symlink, path_unlink_file, proc_exit, proc_raise, sched_yield, sock_accept, sock_recv,
-        sock_send, sock_shutdown, sock_open, sock_bind, sock_connect, sock_listen, sock_recv_from, sock_send_to,
-        sock_getsockopt, sock_setsockopt, sock_getlocaladdr, sock_getpeeraddr, sock_getaddrinfo, set_deadline);
 }
 
 /// xoshiro256** (Blackman and Vigna), seeded through SplitMix64.

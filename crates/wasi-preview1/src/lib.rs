@@ -7,8 +7,8 @@
 //! [`unix::UnixSystem`] implements it on rustix: the fd table, preopened
 //! directories, sandboxed path resolution, poll and clocks. [`Tracer`]
 //! wraps any `System` and logs every call; [`Deterministic`] gives one
-//! virtual clocks and seeded randomness; [`delegate!`] forwards the calls a
-//! wrapper does not change.
+//! virtual clocks and seeded randomness. Both are [`Wrapper`]s: a wrapper
+//! writes only the calls it changes, and the rest go to the system inside.
 //!
 //! ```no_run
 //! use std::os::fd::AsFd;
@@ -19,14 +19,17 @@
 //! assert_eq!(sys.args_sizes_get().unwrap(), (1, 10));
 //! ```
 
-pub mod delegate;
 pub mod deterministic;
+pub mod file;
+pub mod net;
 mod system;
 pub mod trace;
 #[cfg(unix)]
 pub mod unix;
 
 pub use deterministic::Deterministic;
-pub use system::{AddrInfo, AddrInfoHints, Raised, Result, System};
+pub use file::VirtualFile;
+pub use net::NetPolicy;
+pub use system::{AddrInfo, AddrInfoHints, Raised, Result, System, Wrapper};
 pub use trace::Tracer;
 pub use wasi_abi as abi;

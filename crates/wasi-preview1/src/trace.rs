@@ -31,9 +31,9 @@ use std::ops::Deref;
 use std::time::Instant;
 use wasi_abi::wasmedge::{AddressFamily, SockOpt, SockOptLevel, SockType};
 use wasi_abi::{
-    Advice, Clockid, Dircookie, Event, Exitcode, Fd, Fdflags, Fdstat, Filedelta, Filesize, Filestat, Fstflags,
-    Lookupflags, Oflags, Prestat, Riflags, Rights, Roflags, Sdflags, Siflags, Signal, Size, StringList, Subscription,
-    SubscriptionU, Timestamp, Whence,
+    Advice, Clockid, Dircookie, DirentWriter, Event, Exitcode, Fd, Fdflags, Fdstat, Filedelta, Filesize, Filestat,
+    Fstflags, Lookupflags, Oflags, Prestat, Riflags, Rights, Roflags, Sdflags, Siflags, Signal, Size, StringList,
+    Subscription, SubscriptionU, Timestamp, Whence,
 };
 
 /// The default for [`Tracer::string_size`], as strace's.
@@ -96,9 +96,48 @@ struct Log<W> {
 impl<W: Write> Log<W> {
     /// Starts a line: the call and its arguments. Returns when the call starts.
     fn begin(&mut self, name: &str, args: fmt::Arguments<'_>) -> Instant {
+        self.open(name);
+        let _ = self.line.write_fmt(args);
+        self.close()
+    }
+
+    /// Starts a line with the call's name; arguments follow with [`Log::arg`].
+    fn open(&mut self, name: &str) {
         self.line.clear();
-        let _ = write!(self.line, "{name}({args})");
+        self.line.push_str(name);
+        self.line.push('(');
+    }
+
+    /// Starts the next argument, `label=`; its value is written to the result.
+    fn arg(&mut self, label: &str) -> &mut String {
+        if !self.line.ends_with('(') {
+            self.line.push_str(", ");
+        }
+        self.line.push_str(label);
+        self.line.push('=');
+        &mut self.line
+    }
+
+    /// Ends the arguments. Returns when the call starts.
+    fn close(&mut self) -> Instant {
+        self.line.push(')');
         Instant::now()
+    }
+
+    /// Ends a call that moved data through `bufs`: the count, then the
+    /// first bytes moved.
+    fn end_moved<B: Deref<Target = [u8]>>(&mut self, start: Instant, r: &Result<Size>, bufs: &[B]) {
+        let max = self.max;
+        self.end(start, r, |l, &n| {
+            num(l, &n);
+            show_data(l, bufs, n as usize, max);
+        });
+    }
+
+    /// Ends a call that returned a string list.
+    fn end_strings(&mut self, start: Instant, r: &Result<StringList<'_>>) {
+        let max = self.max;
+        self.end(start, r, |l, list| show_strings(l, list, max));
     }
 
     /// Ends and writes the line: the result (`ok` shows a value) and the time.
@@ -316,491 +355,186 @@ fn show_events(line: &mut String, events: &[Event], n: Size) {
     line.push(']');
 }
 
-impl<S: System, W: Write> System for Tracer<S, W> {
-    fn args_get(&mut self) -> Result<StringList<'_>> {
-        let t = self.log.begin("args_get", format_args!(""));
-        let r = self.inner.args_get();
-        let max = self.log.max;
-        self.log.end(t, &r, |l, list| show_strings(l, list, max));
-        r
-    }
+fn show_prestat(line: &mut String, Prestat::Dir { pr_name_len }: &Prestat) {
+    let _ = write!(line, "{{dir, name_len={pr_name_len}}}");
+}
 
-    fn args_sizes_get(&mut self) -> Result<(Size, Size)> {
-        let t = self.log.begin("args_sizes_get", format_args!(""));
-        let r = self.inner.args_sizes_get();
-        self.log.end(t, &r, debug);
-        r
+fn show_raised(line: &mut String, raised: &Raised) {
+    match raised {
+        Raised::Continue => line.push('0'),
+        Raised::Terminate(code) => {
+            let _ = write!(line, "0 (terminates with {code})");
+        }
     }
+}
 
-    fn environ_get(&mut self) -> Result<StringList<'_>> {
-        let t = self.log.begin("environ_get", format_args!(""));
-        let r = self.inner.environ_get();
-        let max = self.log.max;
-        self.log.end(t, &r, |l, list| show_strings(l, list, max));
-        r
-    }
+/// Writes an argument the way the table's SHOW says.
+macro_rules! show_arg {
+    (plain, $line:expr, $v:expr, $max:expr) => {
+        write!($line, "{}", $v)
+    };
+    (names, $line:expr, $v:expr, $max:expr) => {
+        write!($line, "{}", Names($v))
+    };
+    (rights, $line:expr, $v:expr, $max:expr) => {
+        write!($line, "{}", RightsNames($v))
+    };
+    (name, $line:expr, $v:expr, $max:expr) => {
+        write!($line, "{}", $v.name())
+    };
+    (path, $line:expr, $v:expr, $max:expr) => {
+        write!($line, "{}", quoted($v.as_bytes(), $max))
+    };
+    (len, $line:expr, $v:expr, $max:expr) => {
+        write!($line, "{}", $v.len())
+    };
+}
 
-    fn environ_sizes_get(&mut self) -> Result<(Size, Size)> {
-        let t = self.log.begin("environ_sizes_get", format_args!(""));
-        let r = self.inner.environ_sizes_get();
-        self.log.end(t, &r, debug);
-        r
-    }
+/// The function that shows a success the way the table's RESULT_SHOW says.
+macro_rules! show_result {
+    (zero) => {
+        zero
+    };
+    (plain) => {
+        num
+    };
+    (debug) => {
+        debug
+    };
+    (fdstat) => {
+        show_fdstat
+    };
+    (filestat) => {
+        show_filestat
+    };
+    (prestat) => {
+        show_prestat
+    };
+    (raised) => {
+        show_raised
+    };
+}
 
-    fn clock_res_get(&mut self, id: Clockid) -> Result<Timestamp> {
-        let t = self.log.begin("clock_res_get", format_args!("id={}", id.name()));
-        let r = self.inner.clock_res_get(id);
-        self.log.end(t, &r, num);
-        r
-    }
+macro_rules! arg_label {
+    ($arg:ident) => {
+        stringify!($arg)
+    };
+    ($arg:ident $label:literal) => {
+        $label
+    };
+}
 
-    fn clock_time_get(&mut self, id: Clockid, precision: Timestamp) -> Result<Timestamp> {
-        let t = self.log.begin("clock_time_get", format_args!("id={}, precision={precision}", id.name()));
-        let r = self.inner.clock_time_get(id, precision);
-        self.log.end(t, &r, num);
-        r
-    }
+/// One [`Tracer`] method: generated for `traced` calls, the hand-written
+/// one in [`data`] for `data` calls, the forwarding default for `host` calls.
+macro_rules! tracer_method {
+    (traced $name:ident ( $( $arg:ident $([$label:literal])? : $ty:ty => $show:ident ),* ) -> $ret:ty => $res:ident) => {
+        fn $name(&mut self, $($arg: $ty),*) -> $ret {
+            // Only paths use it.
+            let _max = self.log.max;
+            self.log.open(stringify!($name));
+            $(
+                let line = self.log.arg(arg_label!($arg $($label)?));
+                let _ = show_arg!($show, line, $arg, _max);
+            )*
+            let t = self.log.close();
+            let r = self.inner.$name($($arg),*);
+            self.log.end(t, &r, show_result!($res));
+            r
+        }
+    };
+    (data $name:ident ( $( $arg:ident $([$label:literal])? : $ty:ty => $show:ident ),* ) $(-> $ret:ty)? => $res:ident) => {
+        fn $name(&mut self, $($arg: $ty),*) $(-> $ret)? {
+            data::$name(self, $($arg),*)
+        }
+    };
+    (host $($rest:tt)*) => {};
+}
 
-    fn fd_advise(&mut self, fd: Fd, offset: Filesize, len: Filesize, advice: Advice) -> Result<()> {
-        let t =
-            self.log.begin("fd_advise", format_args!("fd={fd}, offset={offset}, len={len}, advice={}", advice.name()));
-        let r = self.inner.fd_advise(fd, offset, len, advice);
-        self.log.end(t, &r, zero);
-        r
-    }
+macro_rules! tracer_impl {
+    ($( $(#[doc = $doc:literal])* $tag:ident $name:ident ( $( $arg:ident $([$label:literal])? : $ty:ty => $show:ident ),* ) $(-> $ret:ty)? => $res:ident ; )*) => {
+        impl<S: System, W: Write> crate::Wrapper for Tracer<S, W> {
+            type Inner = S;
 
-    fn fd_allocate(&mut self, fd: Fd, offset: Filesize, len: Filesize) -> Result<()> {
-        let t = self.log.begin("fd_allocate", format_args!("fd={fd}, offset={offset}, len={len}"));
-        let r = self.inner.fd_allocate(fd, offset, len);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn fd_close(&mut self, fd: Fd) -> Result<()> {
-        let t = self.log.begin("fd_close", format_args!("fd={fd}"));
-        let r = self.inner.fd_close(fd);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn fd_datasync(&mut self, fd: Fd) -> Result<()> {
-        let t = self.log.begin("fd_datasync", format_args!("fd={fd}"));
-        let r = self.inner.fd_datasync(fd);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn fd_fdstat_get(&mut self, fd: Fd) -> Result<Fdstat> {
-        let t = self.log.begin("fd_fdstat_get", format_args!("fd={fd}"));
-        let r = self.inner.fd_fdstat_get(fd);
-        self.log.end(t, &r, show_fdstat);
-        r
-    }
-
-    fn fd_fdstat_set_flags(&mut self, fd: Fd, flags: Fdflags) -> Result<()> {
-        let t = self.log.begin("fd_fdstat_set_flags", format_args!("fd={fd}, flags={}", Names(flags)));
-        let r = self.inner.fd_fdstat_set_flags(fd, flags);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn fd_fdstat_set_rights(&mut self, fd: Fd, base: Rights, inheriting: Rights) -> Result<()> {
-        let t = self.log.begin(
-            "fd_fdstat_set_rights",
-            format_args!("fd={fd}, base={}, inheriting={}", RightsNames(base), RightsNames(inheriting)),
-        );
-        let r = self.inner.fd_fdstat_set_rights(fd, base, inheriting);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn fd_filestat_get(&mut self, fd: Fd) -> Result<Filestat> {
-        let t = self.log.begin("fd_filestat_get", format_args!("fd={fd}"));
-        let r = self.inner.fd_filestat_get(fd);
-        self.log.end(t, &r, show_filestat);
-        r
-    }
-
-    fn fd_filestat_set_size(&mut self, fd: Fd, size: Filesize) -> Result<()> {
-        let t = self.log.begin("fd_filestat_set_size", format_args!("fd={fd}, size={size}"));
-        let r = self.inner.fd_filestat_set_size(fd, size);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn fd_filestat_set_times(&mut self, fd: Fd, atim: Timestamp, mtim: Timestamp, flags: Fstflags) -> Result<()> {
-        let t = self
-            .log
-            .begin("fd_filestat_set_times", format_args!("fd={fd}, atim={atim}, mtim={mtim}, flags={}", Names(flags)));
-        let r = self.inner.fd_filestat_set_times(fd, atim, mtim, flags);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn fd_pread(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>], offset: Filesize) -> Result<Size> {
-        let t = self.log.begin("fd_pread", format_args!("fd={fd}, {}, offset={offset}", iovs(bufs)));
-        let r = self.inner.fd_pread(fd, bufs, offset);
-        let max = self.log.max;
-        self.log.end(t, &r, |l, &n| {
-            num(l, &n);
-            show_data(l, bufs, n as usize, max);
-        });
-        r
-    }
-
-    fn fd_prestat_get(&mut self, fd: Fd) -> Result<Prestat> {
-        let t = self.log.begin("fd_prestat_get", format_args!("fd={fd}"));
-        let r = self.inner.fd_prestat_get(fd);
-        self.log.end(t, &r, |l, Prestat::Dir { pr_name_len }| {
-            let _ = write!(l, "{{dir, name_len={pr_name_len}}}");
-        });
-        r
-    }
-
-    fn fd_prestat_dir_name(&mut self, fd: Fd, buf: &mut [u8]) -> Result<()> {
-        let t = self.log.begin("fd_prestat_dir_name", format_args!("fd={fd}, len={}", buf.len()));
-        let r = self.inner.fd_prestat_dir_name(fd, buf);
-        let max = self.log.max;
-        self.log.end(t, &r, |l, ()| {
-            let _ = write!(l, "0 {}", quoted(buf, max));
-        });
-        r
-    }
-
-    fn fd_pwrite(&mut self, fd: Fd, bufs: &[IoSlice<'_>], offset: Filesize) -> Result<Size> {
-        let max = self.log.max;
-        let t = self.log.begin("fd_pwrite", format_args!("fd={fd}, {}, offset={offset}", iovs(bufs)));
-        let r = self.inner.fd_pwrite(fd, bufs, offset);
-        self.log.end(t, &r, |l, &n| {
-            num(l, &n);
-            show_data(l, bufs, n as usize, max);
-        });
-        r
-    }
-
-    fn fd_read(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>]) -> Result<Size> {
-        let t = self.log.begin("fd_read", format_args!("fd={fd}, {}", iovs(bufs)));
-        let r = self.inner.fd_read(fd, bufs);
-        let max = self.log.max;
-        self.log.end(t, &r, |l, &n| {
-            num(l, &n);
-            show_data(l, bufs, n as usize, max);
-        });
-        r
-    }
-
-    fn fd_readdir(&mut self, fd: Fd, buf: &mut [u8], cookie: Dircookie) -> Result<Size> {
-        let t = self.log.begin("fd_readdir", format_args!("fd={fd}, len={}, cookie={cookie}", buf.len()));
-        let r = self.inner.fd_readdir(fd, buf, cookie);
-        self.log.end(t, &r, num);
-        r
-    }
-
-    fn fd_renumber(&mut self, fd: Fd, to: Fd) -> Result<()> {
-        let t = self.log.begin("fd_renumber", format_args!("fd={fd}, to={to}"));
-        let r = self.inner.fd_renumber(fd, to);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn fd_seek(&mut self, fd: Fd, offset: Filedelta, whence: Whence) -> Result<Filesize> {
-        let t = self.log.begin("fd_seek", format_args!("fd={fd}, offset={offset}, whence={}", whence.name()));
-        let r = self.inner.fd_seek(fd, offset, whence);
-        self.log.end(t, &r, num);
-        r
-    }
-
-    fn fd_sync(&mut self, fd: Fd) -> Result<()> {
-        let t = self.log.begin("fd_sync", format_args!("fd={fd}"));
-        let r = self.inner.fd_sync(fd);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn fd_tell(&mut self, fd: Fd) -> Result<Filesize> {
-        let t = self.log.begin("fd_tell", format_args!("fd={fd}"));
-        let r = self.inner.fd_tell(fd);
-        self.log.end(t, &r, num);
-        r
-    }
-
-    fn fd_write(&mut self, fd: Fd, bufs: &[IoSlice<'_>]) -> Result<Size> {
-        let max = self.log.max;
-        let t = self.log.begin("fd_write", format_args!("fd={fd}, {}", iovs(bufs)));
-        let r = self.inner.fd_write(fd, bufs);
-        self.log.end(t, &r, |l, &n| {
-            num(l, &n);
-            show_data(l, bufs, n as usize, max);
-        });
-        r
-    }
-
-    fn path_create_directory(&mut self, fd: Fd, path: &str) -> Result<()> {
-        let max = self.log.max;
-        let t = self.log.begin("path_create_directory", format_args!("fd={fd}, path={}", quoted(path.as_bytes(), max)));
-        let r = self.inner.path_create_directory(fd, path);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn path_filestat_get(&mut self, fd: Fd, flags: Lookupflags, path: &str) -> Result<Filestat> {
-        let max = self.log.max;
-        let t = self.log.begin(
-            "path_filestat_get",
-            format_args!("fd={fd}, flags={}, path={}", Names(flags), quoted(path.as_bytes(), max)),
-        );
-        let r = self.inner.path_filestat_get(fd, flags, path);
-        self.log.end(t, &r, show_filestat);
-        r
-    }
-
-    fn path_filestat_set_times(
-        &mut self,
-        fd: Fd,
-        flags: Lookupflags,
-        path: &str,
-        atim: Timestamp,
-        mtim: Timestamp,
-        fst_flags: Fstflags,
-    ) -> Result<()> {
-        let max = self.log.max;
-        let t = self.log.begin(
-            "path_filestat_set_times",
-            format_args!(
-                "fd={fd}, flags={}, path={}, atim={atim}, mtim={mtim}, fst_flags={}",
-                Names(flags),
-                quoted(path.as_bytes(), max),
-                Names(fst_flags)
-            ),
-        );
-        let r = self.inner.path_filestat_set_times(fd, flags, path, atim, mtim, fst_flags);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn path_link(
-        &mut self,
-        old_fd: Fd,
-        old_flags: Lookupflags,
-        old_path: &str,
-        new_fd: Fd,
-        new_path: &str,
-    ) -> Result<()> {
-        let max = self.log.max;
-        let t = self.log.begin(
-            "path_link",
-            format_args!(
-                "old_fd={old_fd}, old_flags={}, old_path={}, new_fd={new_fd}, new_path={}",
-                Names(old_flags),
-                quoted(old_path.as_bytes(), max),
-                quoted(new_path.as_bytes(), max)
-            ),
-        );
-        let r = self.inner.path_link(old_fd, old_flags, old_path, new_fd, new_path);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn path_open(
-        &mut self,
-        fd: Fd,
-        dirflags: Lookupflags,
-        path: &str,
-        oflags: Oflags,
-        fs_rights_base: Rights,
-        fs_rights_inheriting: Rights,
-        fdflags: Fdflags,
-    ) -> Result<Fd> {
-        let max = self.log.max;
-        let t = self.log.begin(
-            "path_open",
-            format_args!(
-                "fd={fd}, dirflags={}, path={}, oflags={}, base={}, inheriting={}, fdflags={}",
-                Names(dirflags),
-                quoted(path.as_bytes(), max),
-                Names(oflags),
-                RightsNames(fs_rights_base),
-                RightsNames(fs_rights_inheriting),
-                Names(fdflags)
-            ),
-        );
-        let r = self.inner.path_open(fd, dirflags, path, oflags, fs_rights_base, fs_rights_inheriting, fdflags);
-        self.log.end(t, &r, num);
-        r
-    }
-
-    fn path_readlink(&mut self, fd: Fd, path: &str, buf: &mut [u8]) -> Result<Size> {
-        let max = self.log.max;
-        let t = self
-            .log
-            .begin("path_readlink", format_args!("fd={fd}, path={}, len={}", quoted(path.as_bytes(), max), buf.len()));
-        let r = self.inner.path_readlink(fd, path, buf);
-        self.log.end(t, &r, |l, &n| {
-            let shown = &buf[..(n as usize).min(buf.len())];
-            let _ = write!(l, "{n} {}", quoted(shown, max));
-        });
-        r
-    }
-
-    fn path_remove_directory(&mut self, fd: Fd, path: &str) -> Result<()> {
-        let max = self.log.max;
-        let t = self.log.begin("path_remove_directory", format_args!("fd={fd}, path={}", quoted(path.as_bytes(), max)));
-        let r = self.inner.path_remove_directory(fd, path);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn path_rename(&mut self, fd: Fd, old_path: &str, new_fd: Fd, new_path: &str) -> Result<()> {
-        let max = self.log.max;
-        let t = self.log.begin(
-            "path_rename",
-            format_args!(
-                "fd={fd}, old_path={}, new_fd={new_fd}, new_path={}",
-                quoted(old_path.as_bytes(), max),
-                quoted(new_path.as_bytes(), max)
-            ),
-        );
-        let r = self.inner.path_rename(fd, old_path, new_fd, new_path);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn path_symlink(&mut self, old_path: &str, fd: Fd, new_path: &str) -> Result<()> {
-        let max = self.log.max;
-        let t = self.log.begin(
-            "path_symlink",
-            format_args!(
-                "old_path={}, fd={fd}, new_path={}",
-                quoted(old_path.as_bytes(), max),
-                quoted(new_path.as_bytes(), max)
-            ),
-        );
-        let r = self.inner.path_symlink(old_path, fd, new_path);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn path_unlink_file(&mut self, fd: Fd, path: &str) -> Result<()> {
-        let max = self.log.max;
-        let t = self.log.begin("path_unlink_file", format_args!("fd={fd}, path={}", quoted(path.as_bytes(), max)));
-        let r = self.inner.path_unlink_file(fd, path);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn poll_oneoff(&mut self, subscriptions: &[Subscription], events: &mut [Event]) -> Result<Size> {
-        let t = self.log.begin("poll_oneoff", format_args!("{}", Subs(subscriptions)));
-        let r = self.inner.poll_oneoff(subscriptions, events);
-        self.log.end(t, &r, |l, &n| show_events(l, events, n));
-        r
-    }
-
-    fn proc_exit(&mut self, rval: Exitcode) {
-        let t = self.log.begin("proc_exit", format_args!("rval={rval}"));
-        self.inner.proc_exit(rval);
-        self.log.end(t, &Ok(()), |l, ()| l.push('?'));
-    }
-
-    fn proc_raise(&mut self, sig: Signal) -> Result<Raised> {
-        let t = self.log.begin("proc_raise", format_args!("sig={}", sig.name()));
-        let r = self.inner.proc_raise(sig);
-        self.log.end(t, &r, |l, raised| match raised {
-            Raised::Continue => l.push('0'),
-            Raised::Terminate(code) => {
-                let _ = write!(l, "0 (terminates with {code})");
+            fn inner_system(&mut self) -> &mut S {
+                &mut self.inner
             }
-        });
+
+            $( tracer_method! { $tag $name ( $( $arg $([$label])? : $ty => $show ),* ) $(-> $ret)? => $res } )*
+        }
+    };
+}
+crate::for_each_system_call!(tracer_impl);
+
+/// The calls whose trace shows the data they move, written by hand.
+mod data {
+    use super::*;
+
+    /// A call that moves the bytes of `bufs`: the arguments as `fmt` shows
+    /// them, then the count and (up to the string size) the data moved.
+    macro_rules! moved {
+        ($name:ident($($arg:ident: $ty:ty),*), $bufs:ident, $($fmt:tt)*) => {
+            pub(super) fn $name<S: System, W: Write>(t: &mut Tracer<S, W>, $($arg: $ty),*) -> Result<Size> {
+                let start = t.log.begin(stringify!($name), format_args!($($fmt)*));
+                let r = t.inner.$name($($arg),*);
+                t.log.end_moved(start, &r, $bufs);
+                r
+            }
+        };
+    }
+
+    moved!(fd_read(fd: Fd, bufs: &mut [IoSliceMut<'_>]), bufs, "fd={fd}, {}", iovs(bufs));
+    moved!(fd_write(fd: Fd, bufs: &[IoSlice<'_>]), bufs, "fd={fd}, {}", iovs(bufs));
+    moved!(fd_pread(fd: Fd, bufs: &mut [IoSliceMut<'_>], offset: Filesize), bufs, "fd={fd}, {}, offset={offset}", iovs(bufs));
+    moved!(fd_pwrite(fd: Fd, bufs: &[IoSlice<'_>], offset: Filesize), bufs, "fd={fd}, {}, offset={offset}", iovs(bufs));
+    moved!(sock_send(fd: Fd, bufs: &[IoSlice<'_>], flags: Siflags), bufs, "fd={fd}, {}, flags={}", iovs(bufs), Names(flags));
+    moved!(
+        sock_send_to(fd: Fd, bufs: &[IoSlice<'_>], addr: SocketAddr, flags: Siflags),
+        bufs,
+        "fd={fd}, {}, addr={addr}, flags={}",
+        iovs(bufs),
+        Names(flags)
+    );
+
+    pub(super) fn args_get<S: System, W: Write>(t: &mut Tracer<S, W>) -> Result<StringList<'_>> {
+        let start = t.log.begin("args_get", format_args!(""));
+        let r = t.inner.args_get();
+        t.log.end_strings(start, &r);
         r
     }
 
-    fn sched_yield(&mut self) -> Result<()> {
-        let t = self.log.begin("sched_yield", format_args!(""));
-        let r = self.inner.sched_yield();
-        self.log.end(t, &r, zero);
+    pub(super) fn environ_get<S: System, W: Write>(t: &mut Tracer<S, W>) -> Result<StringList<'_>> {
+        let start = t.log.begin("environ_get", format_args!(""));
+        let r = t.inner.environ_get();
+        t.log.end_strings(start, &r);
         r
     }
 
-    fn random_get(&mut self, buf: &mut [u8]) -> Result<()> {
-        let t = self.log.begin("random_get", format_args!("len={}", buf.len()));
-        let r = self.inner.random_get(buf);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn sock_accept(&mut self, fd: Fd, flags: Fdflags) -> Result<Fd> {
-        let t = self.log.begin("sock_accept", format_args!("fd={fd}, flags={}", Names(flags)));
-        let r = self.inner.sock_accept(fd, flags);
-        self.log.end(t, &r, num);
-        r
-    }
-
-    fn sock_recv(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>], flags: Riflags) -> Result<(Size, Roflags)> {
-        let t = self.log.begin("sock_recv", format_args!("fd={fd}, {}, flags={}", iovs(bufs), Names(flags)));
-        let r = self.inner.sock_recv(fd, bufs, flags);
-        let max = self.log.max;
-        self.log.end(t, &r, |l, &(n, ro)| {
+    pub(super) fn sock_recv<S: System, W: Write>(
+        t: &mut Tracer<S, W>,
+        fd: Fd,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: Riflags,
+    ) -> Result<(Size, Roflags)> {
+        let start = t.log.begin("sock_recv", format_args!("fd={fd}, {}, flags={}", iovs(bufs), Names(flags)));
+        let r = t.inner.sock_recv(fd, bufs, flags);
+        let max = t.log.max;
+        t.log.end(start, &r, |l, &(n, ro)| {
             let _ = write!(l, "{n} roflags={}", Names(ro));
             show_data(l, bufs, n as usize, max);
         });
         r
     }
 
-    fn sock_send(&mut self, fd: Fd, bufs: &[IoSlice<'_>], flags: Siflags) -> Result<Size> {
-        let max = self.log.max;
-        let t = self.log.begin("sock_send", format_args!("fd={fd}, {}, flags={}", iovs(bufs), Names(flags)));
-        let r = self.inner.sock_send(fd, bufs, flags);
-        self.log.end(t, &r, |l, &n| {
-            num(l, &n);
-            show_data(l, bufs, n as usize, max);
-        });
-        r
-    }
-
-    fn sock_shutdown(&mut self, fd: Fd, how: Sdflags) -> Result<()> {
-        let t = self.log.begin("sock_shutdown", format_args!("fd={fd}, how={}", Names(how)));
-        let r = self.inner.sock_shutdown(fd, how);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn sock_open(&mut self, family: AddressFamily, socktype: SockType) -> Result<Fd> {
-        let t = self.log.begin("sock_open", format_args!("family={}, type={}", family.name(), socktype.name()));
-        let r = self.inner.sock_open(family, socktype);
-        self.log.end(t, &r, num);
-        r
-    }
-
-    fn sock_bind(&mut self, fd: Fd, addr: SocketAddr) -> Result<()> {
-        let t = self.log.begin("sock_bind", format_args!("fd={fd}, addr={addr}"));
-        let r = self.inner.sock_bind(fd, addr);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn sock_connect(&mut self, fd: Fd, addr: SocketAddr) -> Result<()> {
-        let t = self.log.begin("sock_connect", format_args!("fd={fd}, addr={addr}"));
-        let r = self.inner.sock_connect(fd, addr);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn sock_listen(&mut self, fd: Fd, backlog: u32) -> Result<()> {
-        let t = self.log.begin("sock_listen", format_args!("fd={fd}, backlog={backlog}"));
-        let r = self.inner.sock_listen(fd, backlog);
-        self.log.end(t, &r, zero);
-        r
-    }
-
-    fn sock_recv_from(
-        &mut self,
+    pub(super) fn sock_recv_from<S: System, W: Write>(
+        t: &mut Tracer<S, W>,
         fd: Fd,
         bufs: &mut [IoSliceMut<'_>],
         flags: Riflags,
     ) -> Result<(Size, Roflags, Option<SocketAddr>)> {
-        let t = self.log.begin("sock_recv_from", format_args!("fd={fd}, {}, flags={}", iovs(bufs), Names(flags)));
-        let r = self.inner.sock_recv_from(fd, bufs, flags);
-        let max = self.log.max;
-        self.log.end(t, &r, |l, &(n, ro, from)| {
+        let start = t.log.begin("sock_recv_from", format_args!("fd={fd}, {}, flags={}", iovs(bufs), Names(flags)));
+        let r = t.inner.sock_recv_from(fd, bufs, flags);
+        let max = t.log.max;
+        t.log.end(start, &r, |l, &(n, ro, from)| {
             let _ = write!(l, "{n} roflags={}", Names(ro));
             if let Some(from) = from {
                 let _ = write!(l, " from={from}");
@@ -810,59 +544,73 @@ impl<S: System, W: Write> System for Tracer<S, W> {
         r
     }
 
-    fn sock_send_to(&mut self, fd: Fd, bufs: &[IoSlice<'_>], addr: SocketAddr, flags: Siflags) -> Result<Size> {
-        let max = self.log.max;
-        let t = self
-            .log
-            .begin("sock_send_to", format_args!("fd={fd}, {}, addr={addr}, flags={}", iovs(bufs), Names(flags)));
-        let r = self.inner.sock_send_to(fd, bufs, addr, flags);
-        self.log.end(t, &r, |l, &n| {
-            num(l, &n);
-            show_data(l, bufs, n as usize, max);
+    pub(super) fn fd_readdir<S: System, W: Write>(
+        t: &mut Tracer<S, W>,
+        fd: Fd,
+        out: &mut DirentWriter<'_>,
+        cookie: Dircookie,
+    ) -> Result<()> {
+        let before = out.used();
+        let start = t.log.begin("fd_readdir", format_args!("fd={fd}, len={}, cookie={cookie}", out.remaining()));
+        let r = t.inner.fd_readdir(fd, out, cookie);
+        let used = out.used() - before;
+        t.log.end(start, &r, |l, ()| num(l, &used));
+        r
+    }
+
+    pub(super) fn fd_prestat_dir_name<S: System, W: Write>(t: &mut Tracer<S, W>, fd: Fd, buf: &mut [u8]) -> Result<()> {
+        let start = t.log.begin("fd_prestat_dir_name", format_args!("fd={fd}, len={}", buf.len()));
+        let r = t.inner.fd_prestat_dir_name(fd, buf);
+        let max = t.log.max;
+        t.log.end(start, &r, |l, ()| {
+            let _ = write!(l, "0 {}", quoted(buf, max));
         });
         r
     }
 
-    fn sock_getsockopt(&mut self, fd: Fd, level: SockOptLevel, name: SockOpt) -> Result<i32> {
-        let t =
-            self.log.begin("sock_getsockopt", format_args!("fd={fd}, level={}, name={}", level.name(), name.name()));
-        let r = self.inner.sock_getsockopt(fd, level, name);
-        self.log.end(t, &r, num);
+    pub(super) fn path_readlink<S: System, W: Write>(
+        t: &mut Tracer<S, W>,
+        fd: Fd,
+        path: &str,
+        buf: &mut [u8],
+    ) -> Result<Size> {
+        let max = t.log.max;
+        let start = t
+            .log
+            .begin("path_readlink", format_args!("fd={fd}, path={}, len={}", quoted(path.as_bytes(), max), buf.len()));
+        let r = t.inner.path_readlink(fd, path, buf);
+        t.log.end(start, &r, |l, &n| {
+            let shown = &buf[..(n as usize).min(buf.len())];
+            let _ = write!(l, "{n} {}", quoted(shown, max));
+        });
         r
     }
 
-    fn sock_setsockopt(&mut self, fd: Fd, level: SockOptLevel, name: SockOpt, value: i32) -> Result<()> {
-        let t = self.log.begin(
-            "sock_setsockopt",
-            format_args!("fd={fd}, level={}, name={}, value={value}", level.name(), name.name()),
-        );
-        let r = self.inner.sock_setsockopt(fd, level, name, value);
-        self.log.end(t, &r, zero);
+    pub(super) fn poll_oneoff<S: System, W: Write>(
+        t: &mut Tracer<S, W>,
+        subscriptions: &[Subscription],
+        events: &mut [Event],
+    ) -> Result<Size> {
+        let start = t.log.begin("poll_oneoff", format_args!("{}", Subs(subscriptions)));
+        let r = t.inner.poll_oneoff(subscriptions, events);
+        t.log.end(start, &r, |l, &n| show_events(l, events, n));
         r
     }
 
-    fn sock_getlocaladdr(&mut self, fd: Fd) -> Result<SocketAddr> {
-        let t = self.log.begin("sock_getlocaladdr", format_args!("fd={fd}"));
-        let r = self.inner.sock_getlocaladdr(fd);
-        self.log.end(t, &r, num);
-        r
+    pub(super) fn proc_exit<S: System, W: Write>(t: &mut Tracer<S, W>, rval: Exitcode) {
+        let start = t.log.begin("proc_exit", format_args!("rval={rval}"));
+        t.inner.proc_exit(rval);
+        t.log.end(start, &Ok(()), |l, ()| l.push('?'));
     }
 
-    fn sock_getpeeraddr(&mut self, fd: Fd) -> Result<SocketAddr> {
-        let t = self.log.begin("sock_getpeeraddr", format_args!("fd={fd}"));
-        let r = self.inner.sock_getpeeraddr(fd);
-        self.log.end(t, &r, num);
-        r
-    }
-
-    fn set_deadline(&mut self, deadline: Option<std::time::Instant>) {
-        // The embedder's, not the guest's: not traced.
-        self.inner.set_deadline(deadline);
-    }
-
-    fn sock_getaddrinfo(&mut self, node: &str, service: &str, hints: &AddrInfoHints) -> Result<Vec<AddrInfo>> {
-        let max = self.log.max;
-        let t = self.log.begin(
+    pub(super) fn sock_getaddrinfo<S: System, W: Write>(
+        t: &mut Tracer<S, W>,
+        node: &str,
+        service: &str,
+        hints: &AddrInfoHints,
+    ) -> Result<Vec<AddrInfo>> {
+        let max = t.log.max;
+        let start = t.log.begin(
             "sock_getaddrinfo",
             format_args!(
                 "node={}, service={}, flags={}, family={}, type={}",
@@ -873,8 +621,8 @@ impl<S: System, W: Write> System for Tracer<S, W> {
                 hints.socktype.name()
             ),
         );
-        let r = self.inner.sock_getaddrinfo(node, service, hints);
-        self.log.end(t, &r, |l, list| {
+        let r = t.inner.sock_getaddrinfo(node, service, hints);
+        t.log.end(start, &r, |l, list| {
             l.push('[');
             for (i, a) in list.iter().enumerate() {
                 if i > 0 {

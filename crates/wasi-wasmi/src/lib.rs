@@ -21,12 +21,12 @@ mod preview1;
 mod run;
 mod wasmedge;
 
-pub use preview1::{MAX_POLL_SUBSCRIPTIONS, POLL_INLINE};
 pub use run::{
     Exit, FUEL_SLICE, Finished, Limits, MAX_RECURSION_DEPTH, MAX_STACK_BYTES, Run, RunError, TABLE_ELEMENT_BYTES,
     engine_config, engine_config_for, run_command,
 };
 pub use signatures::{SIGNATURES, Signature, WasmType};
+pub use wasi_abi::{MAX_POLL_SUBSCRIPTIONS, POLL_INLINE};
 pub use wasmedge::add_wasmedge_sockets;
 
 /// The code in docs/embedding.md, compiled and run as doc tests.

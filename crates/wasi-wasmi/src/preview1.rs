@@ -3,94 +3,21 @@
 //!
 //! Every guest value is decoded and every result pointer checked before
 //! the `System` acts, so a bad pointer never leaves a half-done call
-//! behind. Nothing here allocates, except `poll_oneoff` beyond
-//! [`POLL_INLINE`] subscriptions (at most [`MAX_POLL_SUBSCRIPTIONS`]) and
-//! `path_readlink` when the guest's path and buffer overlap (at most
-//! [`wasi_abi::MAX_PATH`] bytes).
+//! behind. The decoding itself is `wasi-abi`'s; this is glue. Nothing here
+//! allocates, except `poll_oneoff` beyond [`POLL_INLINE`] subscriptions (at
+//! most [`MAX_POLL_SUBSCRIPTIONS`]) and `path_readlink` when the guest's
+//! path and buffer overlap (at most [`wasi_abi::MAX_PATH`] bytes).
 
 use crate::Fail;
 use smallvec::SmallVec;
-use std::io::{IoSlice, IoSliceMut};
 use wasi_abi::{
-    Advice, Clockid, Errno, Event, Fdflags, Fdstat, Filestat, Fstflags, GuestMemory, Iovec, IovecList, Layout,
-    Lookupflags, MAX_IOVS, Oflags, Prestat, Riflags, Rights, Sdflags, Siflags, Signal, Subscription, Whence,
-    checked_range, decode_enum, decode_flags,
+    Advice, Clockid, DirentWriter, Errno, Event, Fdflags, Fdstat, Filestat, Fstflags, GuestMemory, Layout, Lookupflags,
+    MAX_POLL_SUBSCRIPTIONS, Oflags, POLL_INLINE, Prestat, Riflags, Rights, Sdflags, Siflags, Signal, Subscription,
+    Whence, decode_enum, decode_flags,
 };
 use wasi_preview1::{Raised, System};
 
-/// `poll_oneoff` subscriptions decoded without heap allocation.
-pub const POLL_INLINE: usize = 32;
-
-/// The most subscriptions one `poll_oneoff` takes (`ENOMEM` past it): the
-/// host copies each, so this bounds what one call may make it allocate
-/// (about 6 MiB) whatever memory the guest has.
-pub const MAX_POLL_SUBSCRIPTIONS: u32 = 1 << 16;
-
 type R = Result<(), Fail>;
-
-/// Runs `f` with the host slices of the gather (write) list of `count`
-/// iovecs at `iovs`, in guest order; entries may overlap freely.
-///
-/// One iovec (by far the most common) needs no list; up to 4 use a small
-/// one; longer lists use [`MAX_IOVS`] slots, and a call transfers what those
-/// hold.
-#[inline]
-pub(crate) fn with_bufs<T>(
-    mem: &GuestMemory<'_>,
-    iovs: u32,
-    count: u32,
-    f: impl FnOnce(&[IoSlice<'_>]) -> T,
-) -> Result<T, Errno> {
-    if count == 1 {
-        let iov: Iovec = mem.read(iovs)?;
-        return Ok(f(&[IoSlice::new(mem.slice(iov.buf, iov.buf_len)?)]));
-    }
-    if count <= 4 {
-        return Ok(gather(&IovecList::<4>::decode(mem, iovs, count)?, mem.bytes(), f));
-    }
-    Ok(gather(&IovecList::<MAX_IOVS>::decode(mem, iovs, count)?, mem.bytes(), f))
-}
-
-#[inline]
-fn gather<const N: usize, T>(list: &IovecList<N>, mem: &[u8], f: impl FnOnce(&[IoSlice<'_>]) -> T) -> T {
-    let mut bufs = [IoSlice::new(&[]); N];
-    let mut n = 0;
-    for (slot, s) in bufs.iter_mut().zip(list.shared(mem)) {
-        *slot = IoSlice::new(s);
-        n += 1;
-    }
-    f(&bufs[..n])
-}
-
-/// Runs `f` with the host slices of the scatter (read) list of `count`
-/// iovecs at `iovs`: its longest prefix of pairwise-disjoint entries, in
-/// guest order (see [`IovecList::carve`]).
-#[inline]
-pub(crate) fn with_bufs_mut<T>(
-    mem: &mut GuestMemory<'_>,
-    iovs: u32,
-    count: u32,
-    f: impl FnOnce(&mut [IoSliceMut<'_>]) -> T,
-) -> Result<T, Errno> {
-    if count == 1 {
-        let iov: Iovec = mem.read(iovs)?;
-        return Ok(f(&mut [IoSliceMut::new(mem.slice_mut(iov.buf, iov.buf_len)?)]));
-    }
-    if count <= 4 {
-        let list = IovecList::<4>::decode(mem, iovs, count)?;
-        return Ok(scatter(&list, mem.bytes_mut(), f));
-    }
-    let list = IovecList::<MAX_IOVS>::decode(mem, iovs, count)?;
-    Ok(scatter(&list, mem.bytes_mut(), f))
-}
-
-#[inline]
-fn scatter<const N: usize, T>(list: &IovecList<N>, mem: &mut [u8], f: impl FnOnce(&mut [IoSliceMut<'_>]) -> T) -> T {
-    let mut slots: [&mut [u8]; N] = std::array::from_fn(|_| &mut [][..]);
-    let n = list.carve(mem, &mut slots);
-    let mut bufs: [IoSliceMut<'_>; N] = std::array::from_fn(|i| IoSliceMut::new(std::mem::take(&mut slots[i])));
-    f(&mut bufs[..n])
-}
 
 /// Writes a pair of `size` results.
 fn write_sizes(mem: &mut GuestMemory<'_>, a_ptr: u32, b_ptr: u32, (a, b): (u32, u32)) -> R {
@@ -225,7 +152,7 @@ pub(crate) fn fd_pread<S: System>(
     out: u32,
 ) -> R {
     mem.check_out::<u32>(out)?;
-    let n = with_bufs_mut(mem, iovs, len, |bufs| sys.fd_pread(fd, bufs, offset))??;
+    let n = mem.with_scatter(iovs, len, |bufs| sys.fd_pread(fd, bufs, offset))??;
     Ok(mem.write_u32(out, n)?)
 }
 
@@ -254,13 +181,13 @@ pub(crate) fn fd_pwrite<S: System>(
     out: u32,
 ) -> R {
     mem.check_out::<u32>(out)?;
-    let n = with_bufs(mem, iovs, len, |bufs| sys.fd_pwrite(fd, bufs, offset))??;
+    let n = mem.with_gather(iovs, len, |bufs| sys.fd_pwrite(fd, bufs, offset))??;
     Ok(mem.write_u32(out, n)?)
 }
 
 pub(crate) fn fd_read<S: System>(mem: &mut GuestMemory<'_>, sys: &mut S, fd: u32, iovs: u32, len: u32, out: u32) -> R {
     mem.check_out::<u32>(out)?;
-    let n = with_bufs_mut(mem, iovs, len, |bufs| sys.fd_read(fd, bufs))??;
+    let n = mem.with_scatter(iovs, len, |bufs| sys.fd_read(fd, bufs))??;
     Ok(mem.write_u32(out, n)?)
 }
 
@@ -274,7 +201,9 @@ pub(crate) fn fd_readdir<S: System>(
     out: u32,
 ) -> R {
     mem.check_out::<u32>(out)?;
-    let n = sys.fd_readdir(fd, mem.slice_mut(buf, len)?, cookie)?;
+    let mut dirents = DirentWriter::new(mem.slice_mut(buf, len)?);
+    sys.fd_readdir(fd, &mut dirents, cookie)?;
+    let n = dirents.used() as u32;
     Ok(mem.write_u32(out, n)?)
 }
 
@@ -317,7 +246,7 @@ pub(crate) fn fd_tell<S: System>(mem: &mut GuestMemory<'_>, sys: &mut S, fd: u32
 
 pub(crate) fn fd_write<S: System>(mem: &mut GuestMemory<'_>, sys: &mut S, fd: u32, iovs: u32, len: u32, out: u32) -> R {
     mem.check_out::<u32>(out)?;
-    let n = with_bufs(mem, iovs, len, |bufs| sys.fd_write(fd, bufs))??;
+    let n = mem.with_gather(iovs, len, |bufs| sys.fd_write(fd, bufs))??;
     Ok(mem.write_u32(out, n)?)
 }
 
@@ -429,29 +358,9 @@ pub(crate) fn path_readlink<S: System>(
     buf_len: u32,
     out: u32,
 ) -> R {
-    let p = checked_range(mem.len(), path, u64::from(path_len))?;
-    let b = checked_range(mem.len(), buf, u64::from(buf_len))?;
     mem.check_out::<u32>(out)?;
-    if p.len() > wasi_abi::MAX_PATH {
-        return Err(Errno::NAMETOOLONG.into());
-    }
-    let bytes = mem.bytes_mut();
-    let n = if p.end <= b.start || b.end <= p.start {
-        // Disjoint: borrow both in place.
-        let (path_bytes, buf_bytes) = if p.end <= b.start {
-            let (lo, hi) = bytes.split_at_mut(b.start);
-            (&lo[p.clone()], &mut hi[..b.len()])
-        } else {
-            let (lo, hi) = bytes.split_at_mut(p.start);
-            (&hi[..p.len()], &mut lo[b.clone()])
-        };
-        let path = std::str::from_utf8(path_bytes).map_err(|_| Errno::ILSEQ)?;
-        sys.path_readlink(fd, path, buf_bytes)?
-    } else {
-        // The guest's path overlaps its own result buffer: copy the path.
-        let path = std::str::from_utf8(&bytes[p]).map_err(|_| Errno::ILSEQ)?.to_owned();
-        sys.path_readlink(fd, &path, &mut bytes[b])?
-    };
+    let (path, buf) = mem.path_and_buffer(path, path_len, buf, buf_len)?;
+    let n = sys.path_readlink(fd, &path, buf)?;
     Ok(mem.write_u32(out, n)?)
 }
 
@@ -515,15 +424,15 @@ pub(crate) fn poll_oneoff_as<S: System, L: Layout + Into<Subscription>>(
     nsubs: u32,
     nevents: u32,
 ) -> R {
-    let subs_range = mem.check_array(in_, nsubs, L::SIZE, L::ALIGN)?;
+    let raw = mem.read_array::<L>(in_, nsubs)?;
     mem.check_array(out, nsubs, Event::SIZE, Event::ALIGN)?;
     mem.check_out::<u32>(nevents)?;
     if nsubs > MAX_POLL_SUBSCRIPTIONS {
         return Err(Errno::NOMEM.into());
     }
     let mut subs: SmallVec<[Subscription; POLL_INLINE]> = SmallVec::new();
-    for raw in mem.bytes()[subs_range].chunks_exact(L::SIZE as usize) {
-        subs.push(L::decode(raw)?.into());
+    for s in raw {
+        subs.push(s?.into());
     }
     let mut events: SmallVec<[Event; POLL_INLINE]> = SmallVec::from_elem(Event::default(), subs.len());
     let n = (sys.poll_oneoff(&subs, &mut events)? as usize).min(events.len());
@@ -574,7 +483,7 @@ pub(crate) fn sock_recv<S: System>(
     let ri_flags = decode_flags::<Riflags>(ri_flags)?;
     mem.check_out::<u32>(out_len)?;
     mem.check_out::<u16>(out_flags)?;
-    let (n, ro) = with_bufs_mut(mem, iovs, len, |bufs| sys.sock_recv(fd, bufs, ri_flags))??;
+    let (n, ro) = mem.with_scatter(iovs, len, |bufs| sys.sock_recv(fd, bufs, ri_flags))??;
     mem.write_u32(out_len, n)?;
     Ok(mem.write_u16(out_flags, ro.bits())?)
 }
@@ -590,7 +499,7 @@ pub(crate) fn sock_send<S: System>(
 ) -> R {
     let si_flags = decode_flags::<Siflags>(si_flags)?;
     mem.check_out::<u32>(out)?;
-    let n = with_bufs(mem, iovs, len, |bufs| sys.sock_send(fd, bufs, si_flags))??;
+    let n = mem.with_gather(iovs, len, |bufs| sys.sock_send(fd, bufs, si_flags))??;
     Ok(mem.write_u32(out, n)?)
 }
 

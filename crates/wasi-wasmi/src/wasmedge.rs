@@ -17,31 +17,16 @@
 //! left undefined, so the module fails to link with a message naming it:
 //! other runtimes (WASIX) reuse these names with other signatures.
 
-use crate::preview1::{with_bufs, with_bufs_mut};
 use crate::{Fail, MODULE, WasiCtx, check_deadline, errno_result, with_memory};
-use std::net::SocketAddr;
 use wasi_abi::wasmedge::{
-    ADDR_STORAGE_LEN, AddressFamily, AddrinfoList, AddrinfoResult, AiFlags, Protocol, RawAddrinfo, SockOpt,
-    SockOptLevel, SockType, WasiAddress, decode_ip, encode_ip_raw, encode_ip_storage,
+    AddrLayout, AddressFamily, AddrinfoList, AddrinfoResult, RawAddrinfo, SockOpt, SockOptLevel, SockType,
+    address_range, name_str, read_socket_addr,
 };
-use wasi_abi::{Errno, Fdflags, GuestMemory, IovecList, Riflags, Siflags, checked_range, decode_enum, decode_flags};
-use wasi_preview1::{AddrInfoHints, System};
+use wasi_abi::{Errno, Fdflags, GuestMemory, IovecList, Riflags, Siflags, decode_enum, decode_flags};
+use wasi_preview1::System;
 use wasmi::{Caller, ExternType, Linker, Module, ValType, errors::LinkerError};
 
 type R = Result<(), Fail>;
-
-/// The guest buffer an `address` struct at `ptr` points to.
-fn address_buf(mem: &GuestMemory<'_>, ptr: u32) -> Result<std::ops::Range<usize>, Errno> {
-    let a: WasiAddress = mem.read(ptr)?;
-    checked_range(mem.len(), a.buf, u64::from(a.buf_len))
-}
-
-fn read_addr(mem: &GuestMemory<'_>, ptr: u32, port: u32) -> Result<SocketAddr, Errno> {
-    let range = address_buf(mem, ptr)?;
-    let ip = decode_ip(&mem.bytes()[range])?;
-    let port = u16::try_from(port).map_err(|_| Errno::INVAL)?;
-    Ok(SocketAddr::new(ip, port))
-}
 
 fn sock_open<S: System>(mem: &mut GuestMemory<'_>, sys: &mut S, family: u32, ty: u32, out: u32) -> R {
     let family = decode_enum::<AddressFamily, u8>(family)?;
@@ -51,12 +36,12 @@ fn sock_open<S: System>(mem: &mut GuestMemory<'_>, sys: &mut S, family: u32, ty:
 }
 
 fn sock_bind<S: System>(mem: &mut GuestMemory<'_>, sys: &mut S, fd: u32, addr: u32, port: u32) -> R {
-    let addr = read_addr(mem, addr, port)?;
+    let addr = read_socket_addr(mem, addr, port)?;
     Ok(sys.sock_bind(fd, addr)?)
 }
 
 fn sock_connect<S: System>(mem: &mut GuestMemory<'_>, sys: &mut S, fd: u32, addr: u32, port: u32) -> R {
-    let addr = read_addr(mem, addr, port)?;
+    let addr = read_socket_addr(mem, addr, port)?;
     Ok(sys.sock_connect(fd, addr)?)
 }
 
@@ -84,9 +69,9 @@ fn recv_from<S: System>(
 ) -> R {
     IovecList::<0>::decode(mem, iovs, len)?;
     let flags = decode_flags::<Riflags>(flags)?;
-    let addr_range = address_buf(mem, addr)?;
-    let v2 = port_out.is_some();
-    if (v2 && addr_range.len() != ADDR_STORAGE_LEN) || (!v2 && addr_range.len() != 4 && addr_range.len() != 16) {
+    let addr_range = address_range(mem, addr)?;
+    let layout = if port_out.is_some() { AddrLayout::Storage } else { AddrLayout::Raw };
+    if !layout.fits(addr_range.len()) {
         return Err(Errno::INVAL.into());
     }
     if let Some(p) = port_out {
@@ -94,21 +79,17 @@ fn recv_from<S: System>(
     }
     mem.check_out::<u32>(nread)?;
     mem.check_out::<u16>(oflags)?;
-    if !v2 && addr_range.len() == 4 && sys.sock_getlocaladdr(fd)?.is_ipv6() {
+    if layout == AddrLayout::Raw && addr_range.len() == 4 && sys.sock_getlocaladdr(fd)?.is_ipv6() {
         // v1 stores the sender's raw address: 4 bytes cannot hold what an
         // IPv6 socket may receive from. Refused before anything is
         // received, so no datagram is lost to a failed call.
         return Err(Errno::INVAL.into());
     }
-    let (n, ro, from) = with_bufs_mut(mem, iovs, len, |bufs| sys.sock_recv_from(fd, bufs, flags))??;
+    let (n, ro, from) = mem.with_scatter(iovs, len, |bufs| sys.sock_recv_from(fd, bufs, flags))??;
     let out = &mut mem.bytes_mut()[addr_range];
-    out.fill(0);
-    if let Some(from) = from {
-        if v2 {
-            encode_ip_storage(from.ip(), out)?;
-        } else {
-            encode_ip_raw(from.ip(), out)?;
-        }
+    match from {
+        Some(from) => layout.write(from.ip(), out)?,
+        None => out.fill(0),
     }
     if let Some(p) = port_out {
         mem.write_u16(p, from.map_or(0, |a| a.port()))?;
@@ -161,10 +142,10 @@ fn sock_send_to<S: System>(
     out: u32,
 ) -> R {
     IovecList::<0>::decode(mem, iovs, len)?;
-    let addr = read_addr(mem, addr, port)?;
+    let addr = read_socket_addr(mem, addr, port)?;
     let flags = decode_flags::<Siflags>(flags)?;
     mem.check_out::<u32>(out)?;
-    let n = with_bufs(mem, iovs, len, |bufs| sys.sock_send_to(fd, bufs, addr, flags))??;
+    let n = mem.with_gather(iovs, len, |bufs| sys.sock_send_to(fd, bufs, addr, flags))??;
     Ok(mem.write_u32(out, n)?)
 }
 
@@ -210,27 +191,6 @@ fn sock_setsockopt<S: System>(
     Ok(sys.sock_setsockopt(fd, level, name, i32::from_le_bytes(v))?)
 }
 
-/// Writes a local or peer address, v1 (`type_out` given) or v2.
-fn write_addr(
-    mem: &mut GuestMemory<'_>,
-    range: std::ops::Range<usize>,
-    addr: SocketAddr,
-    type_out: Option<u32>,
-    port: u32,
-) -> R {
-    let out = &mut mem.bytes_mut()[range];
-    out.fill(0);
-    match type_out {
-        Some(t) => {
-            encode_ip_raw(addr.ip(), out)?;
-            // v1 reports the type as 4 or 6, as WasmEdge does.
-            mem.write_u32(t, if addr.is_ipv4() { 4 } else { 6 })?;
-        }
-        None => encode_ip_storage(addr.ip(), out)?,
-    }
-    Ok(mem.write_u32(port, u32::from(addr.port()))?)
-}
-
 fn addr_call<S: System>(
     mem: &mut GuestMemory<'_>,
     sys: &mut S,
@@ -240,12 +200,9 @@ fn addr_call<S: System>(
     port: u32,
     peer: bool,
 ) -> R {
-    let range = address_buf(mem, addr)?;
-    let fits = match type_out {
-        Some(_) => range.len() == 4 || range.len() == 16,
-        None => range.len() == ADDR_STORAGE_LEN,
-    };
-    if !fits {
+    let range = address_range(mem, addr)?;
+    let layout = if type_out.is_some() { AddrLayout::Raw } else { AddrLayout::Storage };
+    if !layout.fits(range.len()) {
         return Err(Errno::INVAL.into());
     }
     if let Some(t) = type_out {
@@ -253,7 +210,12 @@ fn addr_call<S: System>(
     }
     mem.check_out::<u32>(port)?;
     let a = if peer { sys.sock_getpeeraddr(fd)? } else { sys.sock_getlocaladdr(fd)? };
-    write_addr(mem, range, a, type_out, port)
+    layout.write(a.ip(), &mut mem.bytes_mut()[range])?;
+    if let Some(t) = type_out {
+        // v1 reports the type as 4 or 6, as WasmEdge does.
+        mem.write_u32(t, if a.is_ipv4() { 4 } else { 6 })?;
+    }
+    Ok(mem.write_u32(port, u32::from(a.port()))?)
 }
 
 fn sock_getlocaladdr_v1<S: System>(
@@ -279,19 +241,6 @@ fn sock_getpeeraddr_v2<S: System>(mem: &mut GuestMemory<'_>, sys: &mut S, fd: u3
     addr_call(mem, sys, fd, addr, None, port, true)
 }
 
-/// A guest string that may carry C's terminating NUL, at most
-/// [`MAX_NAME`] bytes (longer is `EINVAL`).
-fn c_str<'m>(mem: &'m GuestMemory<'_>, ptr: u32, len: u32) -> Result<&'m str, Errno> {
-    if len as usize > MAX_NAME {
-        return Err(Errno::INVAL);
-    }
-    Ok(mem.str(ptr, len)?.trim_end_matches('\0'))
-}
-
-/// The longest node or service name `sock_getaddrinfo` takes (a DNS name is
-/// at most 253 bytes; numeric IPv6 with a scope far less).
-const MAX_NAME: usize = 1024;
-
 #[allow(clippy::too_many_arguments)]
 fn sock_getaddrinfo<S: System>(
     mem: &mut GuestMemory<'_>,
@@ -305,18 +254,12 @@ fn sock_getaddrinfo<S: System>(
     max: u32,
     res_len: u32,
 ) -> R {
-    let h: RawAddrinfo = mem.read(hints)?;
-    let hints = AddrInfoHints {
-        flags: AiFlags::from_bits(h.flags).ok_or(Errno::INVAL)?,
-        family: AddressFamily::try_from(h.family)?,
-        socktype: SockType::try_from(h.socktype)?,
-        protocol: Protocol::try_from(h.protocol)?,
-    };
+    let hints = mem.read::<RawAddrinfo>(hints)?.hints()?;
     mem.check_out::<u32>(res_len)?;
     // The entries the guest prepared, each checked, before resolving; the
     // walk is bounded (MAX_ADDRINFO) whatever `max` and the links say.
     let list = AddrinfoList::decode(mem, res, max)?;
-    let found = sys.sock_getaddrinfo(c_str(mem, node, node_len)?, c_str(mem, service, service_len)?, &hints)?;
+    let found = sys.sock_getaddrinfo(name_str(mem, node, node_len)?, name_str(mem, service, service_len)?, &hints)?;
     let n = found.len().min(list.slots().len());
     for (info, slot) in found.iter().zip(list.slots()) {
         let result = AddrinfoResult {

@@ -4,7 +4,7 @@
 use super::errno::HostResult;
 use super::sandbox::{self, Last, Parent, Resolver};
 use super::stat::{classify, filestat};
-use super::table::{Access, Entry, FdTable};
+use super::table::{Access, Entry, FdTable, Kind};
 use rustix::fd::{AsFd, BorrowedFd};
 use rustix::fs::{AtFlags, Mode, OFlags, Timespec, Timestamps, UTIME_NOW, UTIME_OMIT};
 use wasi_abi::{Errno, Fd, Fdflags, Filestat, Fstflags, Lookupflags, Oflags, Rights, Size, Timestamp};
@@ -13,10 +13,17 @@ use wasi_abi::{Errno, Fd, Fdflags, Filestat, Fstflags, Lookupflags, Oflags, Righ
 const FILE_MODE: u32 = 0o666;
 const DIR_MODE: u32 = 0o777;
 
-/// The directory entry for `fd`, after checking that it is a directory
-/// and (if `modifies`) that it is not beneath a read-only mount.
+/// The directory entry for `fd`, after checking that it is a host
+/// directory and (if `modifies`) that it is not beneath a read-only mount.
+/// A virtual directory takes only the path calls its object answers
+/// (`path_open`, `path_filestat_get`, dispatched before this): the others
+/// are `EPERM`, as beneath a read-only mount.
 fn dir_entry(table: &FdTable, fd: Fd, modifies: bool) -> Result<&Entry, Errno> {
-    let e = table.get(fd)?.directory()?;
+    let e = table.get(fd)?;
+    if e.kind == Kind::Virtual && e.filetype == wasi_abi::Filetype::Directory {
+        return Err(Errno::PERM);
+    }
+    let e = e.directory()?;
     if modifies {
         e.mutable()?;
     }
@@ -90,7 +97,7 @@ pub(crate) fn open(
     }
     let follow = dirflags.contains(Lookupflags::SYMLINK_FOLLOW);
     let readonly = dir.readonly;
-    let host = sandbox::open(resolver, dir.fd(), path, flags, Mode::from_raw_mode(FILE_MODE), follow)?;
+    let host = sandbox::open(resolver, dir.fd()?, path, flags, Mode::from_raw_mode(FILE_MODE), follow)?;
     let (kind, filetype) = classify(host.as_fd())?;
     let mut entry = Entry::new(host, kind, filetype, Access::of_flags(flags));
     entry.flags = fdflags;
@@ -119,7 +126,7 @@ pub(crate) fn filestat_get(
 ) -> Result<Filestat, Errno> {
     let dir = dir_entry(table, fd, false)?;
     let follow = flags.contains(Lookupflags::SYMLINK_FOLLOW);
-    Ok(filestat(&sandbox::stat(resolver, dir.fd(), path, follow)?))
+    Ok(filestat(&sandbox::stat(resolver, dir.fd()?, path, follow)?))
 }
 
 /// `path_filestat_set_times`.
@@ -138,10 +145,10 @@ pub(crate) fn filestat_set_times(
     let times = timestamps(atim, mtim, fst)?;
     // A trailing slash makes the last component a directory to follow.
     if flags.contains(Lookupflags::SYMLINK_FOLLOW) || path.ends_with('/') {
-        let target = open_path(resolver, dir.fd(), path, Lookupflags::SYMLINK_FOLLOW)?;
+        let target = open_path(resolver, dir.fd()?, path, Lookupflags::SYMLINK_FOLLOW)?;
         rustix::fs::utimensat(&target, "", &times, AtFlags::EMPTY_PATH).wasi()
     } else {
-        let p = sandbox::parent(resolver, dir.fd(), path)?;
+        let p = sandbox::parent(resolver, dir.fd()?, path)?;
         match &p.last {
             Last::Name(name) => rustix::fs::utimensat(&p.dir, &name[..], &times, AtFlags::SYMLINK_NOFOLLOW).wasi(),
             Last::Itself => rustix::fs::utimensat(&p.dir, "", &times, AtFlags::EMPTY_PATH).wasi(),
@@ -174,7 +181,7 @@ fn last_exists(p: &Parent<'_, '_>) -> Result<bool, Errno> {
 /// changes the tree.
 fn parent_of<'t, 'p>(table: &'t FdTable, resolver: Resolver, fd: Fd, path: &'p str) -> Result<Parent<'t, 'p>, Errno> {
     let dir = dir_entry(table, fd, true)?;
-    sandbox::parent(resolver, dir.fd(), path)
+    sandbox::parent(resolver, dir.fd()?, path)
 }
 
 /// `path_create_directory`.
@@ -267,11 +274,11 @@ pub(crate) fn symlink(table: &FdTable, resolver: Resolver, target: &str, fd: Fd,
 /// `path_readlink`: the contents, truncated to fit `buf`.
 pub(crate) fn readlink(table: &FdTable, resolver: Resolver, fd: Fd, path: &str, buf: &mut [u8]) -> Result<Size, Errno> {
     let dir = dir_entry(table, fd, false)?;
-    let p = sandbox::parent(resolver, dir.fd(), path)?;
+    let p = sandbox::parent(resolver, dir.fd()?, path)?;
     let Last::Name(name) = &p.last else { return Err(Errno::INVAL) };
     if p.trailing_slash {
         // "link/" names what the link points to, which is not a link.
-        return Err(if names_directory(resolver, dir.fd(), path)? { Errno::INVAL } else { Errno::NOTDIR });
+        return Err(if names_directory(resolver, dir.fd()?, path)? { Errno::INVAL } else { Errno::NOTDIR });
     }
     if buf.is_empty() {
         // readlinkat(2) refuses a 0-byte buffer; preview1 truncates the
@@ -298,16 +305,16 @@ pub(crate) fn link(
 ) -> Result<(), Errno> {
     let old_dir = dir_entry(table, old_fd, true)?;
     let from = if old_flags.contains(Lookupflags::SYMLINK_FOLLOW) {
-        sandbox::parent_following(old_dir.fd(), old)?
+        sandbox::parent_following(old_dir.fd()?, old)?
     } else {
-        sandbox::parent(resolver, old_dir.fd(), old)?
+        sandbox::parent(resolver, old_dir.fd()?, old)?
     };
     let to = parent_of(table, resolver, new_fd, new)?;
     let Last::Name(a) = &from.last else { return Err(Errno::PERM) };
     let Last::Name(b) = &to.last else { return Err(Errno::EXIST) };
     if from.trailing_slash {
         // "src/" names a directory, and directories cannot be hard-linked.
-        return Err(if names_directory(resolver, old_dir.fd(), old)? { Errno::PERM } else { Errno::NOTDIR });
+        return Err(if names_directory(resolver, old_dir.fd()?, old)? { Errno::PERM } else { Errno::NOTDIR });
     }
     if to.trailing_slash {
         // A non-directory cannot be created under a name ending in a slash.

@@ -16,25 +16,27 @@
 //!   between the offset and the end of the file.
 //! - Other fds are polled with `poll(2)`; fd_read events report the bytes
 //!   waiting (`FIONREAD`) and the hangup flag.
+//! - A virtual file reports its own readiness ([`VirtualFile::ready`]);
+//!   one that is not ready is checked again every millisecond while the
+//!   call waits.
 //! - A subscription whose fd is not open gets its own event with `EBADF`;
 //!   the call itself succeeds (wasmtime fails the whole call instead, which
 //!   Go's runtime would treat as fatal; see docs/conformance.md).
 //!
-//! Up to [`INLINE`] subscriptions are handled without heap allocation.
+//! Up to [`POLL_INLINE`] subscriptions are handled without heap allocation.
 
 use super::clock::{monotonic_now, sleep_until, with_slack};
 use super::table::{Entry, FdTable, Kind};
+#[cfg(doc)]
+use crate::file::VirtualFile;
 use rustix::event::{PollFd, PollFlags};
 use rustix::fs::SeekFrom;
 use smallvec::SmallVec;
 use std::time::Instant;
 use wasi_abi::{
-    Clockid, Errno, Event, EventFdReadwrite, Eventrwflags, Size, Subclockflags, Subscription, SubscriptionClock,
-    SubscriptionU, Timestamp,
+    Clockid, Errno, Event, EventFdReadwrite, Eventrwflags, POLL_INLINE, Size, Subclockflags, Subscription,
+    SubscriptionClock, SubscriptionU, Timestamp,
 };
-
-/// Subscriptions handled without allocating.
-pub const INLINE: usize = 32;
 
 /// The absolute monotonic deadline of a clock subscription.
 fn deadline(c: &SubscriptionClock, mono_now: Timestamp) -> Result<Timestamp, Errno> {
@@ -78,7 +80,7 @@ pub(crate) fn wait_until_ready(entry: &Entry, flags: PollFlags, deadline: Option
     {
         return Ok(());
     }
-    let mut fds = [PollFd::from_borrowed_fd(entry.fd(), flags)];
+    let mut fds = [PollFd::from_borrowed_fd(entry.fd()?, flags)];
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let ts = super::clock::to_timespec(u64::try_from(left.as_nanos()).unwrap_or(u64::MAX));
@@ -111,9 +113,11 @@ pub(crate) fn poll_oneoff(
     // The earliest deadline, and the latest time the wait may end.
     let mut earliest: Option<Timestamp> = None;
     let mut latest: Option<Timestamp> = None;
-    let mut deadlines: SmallVec<[Option<Timestamp>; INLINE]> = SmallVec::with_capacity(subs.len());
-    let mut pollfds: SmallVec<[PollFd<'_>; INLINE]> = SmallVec::new();
-    let mut polled: SmallVec<[usize; INLINE]> = SmallVec::new();
+    let mut deadlines: SmallVec<[Option<Timestamp>; POLL_INLINE]> = SmallVec::with_capacity(subs.len());
+    let mut pollfds: SmallVec<[PollFd<'_>; POLL_INLINE]> = SmallVec::new();
+    let mut polled: SmallVec<[usize; POLL_INLINE]> = SmallVec::new();
+    // Virtual files that were not ready: checked again after each wait.
+    let mut pending: SmallVec<[usize; 4]> = SmallVec::new();
 
     for (i, sub) in subs.iter().enumerate() {
         let mut this_deadline = None;
@@ -131,15 +135,23 @@ pub(crate) fn poll_oneoff(
                 let read = matches!(sub.u, SubscriptionU::FdRead(_));
                 match table.get(*fd) {
                     Err(e) => out.push(Event::for_subscription(sub, e)),
-                    Ok(entry) if entry.kind == Kind::File => {
-                        let nbytes = if read { file_remaining(entry.fd()) } else { 0 };
-                        out.push(fd_event(sub, nbytes, false));
-                    }
-                    Ok(entry) => {
-                        let flags = if read { PollFlags::IN } else { PollFlags::OUT };
-                        pollfds.push(PollFd::from_borrowed_fd(entry.fd(), flags));
-                        polled.push(i);
-                    }
+                    Ok(entry) => match (entry.virtual_ref(), entry.fd()) {
+                        // A virtual file answers for itself, whatever its type.
+                        (Some(file), _) => match file.ready(!read) {
+                            Some(nbytes) => out.push(fd_event(sub, nbytes, false)),
+                            None => pending.push(i),
+                        },
+                        // A regular file is always ready.
+                        (None, Ok(host)) if entry.kind == Kind::File => {
+                            out.push(fd_event(sub, if read { file_remaining(host) } else { 0 }, false));
+                        }
+                        (None, Ok(host)) => {
+                            let flags = if read { PollFlags::IN } else { PollFlags::OUT };
+                            pollfds.push(PollFd::from_borrowed_fd(host, flags));
+                            polled.push(i);
+                        }
+                        (None, Err(e)) => out.push(Event::for_subscription(sub, e)),
+                    },
                 }
             }
         }
@@ -156,40 +168,28 @@ pub(crate) fn poll_oneoff(
         (Some(e), Some(l), Some(w)) if w == e => l - e,
         _ => 0,
     };
-    if pollfds.is_empty() {
-        // A deadline already past (a timeout of 0) returns at once: no
-        // sleep, which would cost the kernel's timer slack.
-        if out.n == 0 {
-            if let Some(d) = wake.filter(|&d| d > monotonic_now()) {
-                with_slack(slack, || sleep_until(d));
+    loop {
+        // With virtual files pending, no wait is longer than their recheck.
+        let recheck = !pending.is_empty();
+        let this_wake = if recheck {
+            let soon = monotonic_now().saturating_add(VIRTUAL_RECHECK_NS);
+            Some(wake.map_or(soon, |w| w.min(soon)))
+        } else {
+            wake
+        };
+        wait(&mut pollfds, &polled, subs, &mut out, this_wake, slack)?;
+        if recheck {
+            for &i in &pending {
+                let sub = &subs[i];
+                let (SubscriptionU::FdRead(fd) | SubscriptionU::FdWrite(fd)) = sub.u else { continue };
+                let write = matches!(sub.u, SubscriptionU::FdWrite(_));
+                if let Some(nbytes) = table.get(fd).ok().and_then(|e| e.virtual_ref()).and_then(|f| f.ready(write)) {
+                    out.push(fd_event(sub, nbytes, false));
+                }
             }
         }
-    } else {
-        loop {
-            let timeout =
-                if out.n > 0 { Some(Timestamp::default()) } else { wake.map(|d| d.saturating_sub(monotonic_now())) };
-            let ts = timeout.map(super::clock::to_timespec);
-            match with_slack(slack, || rustix::event::poll(&mut pollfds, ts.as_ref())) {
-                Ok(_) => break,
-                Err(rustix::io::Errno::INTR) => continue,
-                Err(e) => return Err(super::errno::from_host(e)),
-            }
-        }
-        for (pfd, &i) in pollfds.iter().zip(&polled) {
-            let rev = pfd.revents();
-            if rev.is_empty() {
-                continue;
-            }
-            let sub = &subs[i];
-            if rev.contains(PollFlags::NVAL) {
-                out.push(Event::for_subscription(sub, Errno::BADF));
-                continue;
-            }
-            let hangup = rev.intersects(PollFlags::HUP | PollFlags::ERR);
-            let read = matches!(sub.u, SubscriptionU::FdRead(_));
-            let nbytes =
-                if read && rev.contains(PollFlags::IN) { rustix::io::ioctl_fionread(pfd).unwrap_or(0) } else { 0 };
-            out.push(fd_event(sub, nbytes, hangup));
+        if out.n > 0 || !recheck || wake.is_some_and(|w| monotonic_now() >= w) {
+            break;
         }
     }
 
@@ -201,6 +201,58 @@ pub(crate) fn poll_oneoff(
         }
     }
     Ok(out.n as Size)
+}
+
+/// How often a poll rechecks virtual files that were not ready, in ns.
+const VIRTUAL_RECHECK_NS: Timestamp = 1_000_000;
+
+/// One wait: for the host fds in `pollfds` (their events pushed to `out`),
+/// or, with none, a sleep; until `wake` at the latest, and not at all when
+/// `out` already holds events.
+fn wait(
+    pollfds: &mut [PollFd<'_>],
+    polled: &[usize],
+    subs: &[Subscription],
+    out: &mut Out<'_>,
+    wake: Option<Timestamp>,
+    slack: Timestamp,
+) -> Result<(), Errno> {
+    if pollfds.is_empty() {
+        // A deadline already past (a timeout of 0) returns at once: no
+        // sleep, which would cost the kernel's timer slack.
+        if out.n == 0 {
+            if let Some(d) = wake.filter(|&d| d > monotonic_now()) {
+                with_slack(slack, || sleep_until(d));
+            }
+        }
+        return Ok(());
+    }
+    loop {
+        let timeout =
+            if out.n > 0 { Some(Timestamp::default()) } else { wake.map(|d| d.saturating_sub(monotonic_now())) };
+        let ts = timeout.map(super::clock::to_timespec);
+        match with_slack(slack, || rustix::event::poll(pollfds, ts.as_ref())) {
+            Ok(_) => break,
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(super::errno::from_host(e)),
+        }
+    }
+    for (pfd, &i) in pollfds.iter().zip(polled) {
+        let rev = pfd.revents();
+        if rev.is_empty() {
+            continue;
+        }
+        let sub = &subs[i];
+        if rev.contains(PollFlags::NVAL) {
+            out.push(Event::for_subscription(sub, Errno::BADF));
+            continue;
+        }
+        let hangup = rev.intersects(PollFlags::HUP | PollFlags::ERR);
+        let read = matches!(sub.u, SubscriptionU::FdRead(_));
+        let nbytes = if read && rev.contains(PollFlags::IN) { rustix::io::ioctl_fionread(pfd).unwrap_or(0) } else { 0 };
+        out.push(fd_event(sub, nbytes, hangup));
+    }
+    Ok(())
 }
 
 struct Out<'e> {

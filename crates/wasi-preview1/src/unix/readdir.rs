@@ -176,10 +176,15 @@ impl DirStream {
         }
     }
 
-    /// Fills `buf` with entries starting at `cookie`; returns the bytes used.
-    pub(crate) fn read(&mut self, dir: BorrowedFd<'_>, buf: &mut [u8], cookie: Dircookie) -> Result<usize, Errno> {
-        let Some(mut pos) = self.position(dir, cookie)? else { return Ok(0) };
-        let mut out = DirentWriter::new(buf);
+    /// Hands `out` entries starting at `cookie` until it is full or the
+    /// directory ends.
+    pub(crate) fn read(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        out: &mut DirentWriter<'_>,
+        cookie: Dircookie,
+    ) -> Result<(), Errno> {
+        let Some(mut pos) = self.position(dir, cookie)? else { return Ok(()) };
         while !out.is_full() {
             if pos == self.entries.len() {
                 if self.eof || !self.refill(dir)? {
@@ -199,7 +204,7 @@ impl DirStream {
             }
             pos += 1;
         }
-        Ok(out.used())
+        Ok(())
     }
 }
 

@@ -16,7 +16,7 @@ pub(crate) fn socket(table: &FdTable, fd: Fd) -> Result<(&Entry, BorrowedFd<'_>)
     if e.kind != Kind::Socket {
         return Err(Errno::NOTSOCK);
     }
-    Ok((e, e.fd()))
+    Ok((e, e.fd()?))
 }
 
 /// `sock_accept`: only `NONBLOCK` may be asked for.

@@ -2,10 +2,10 @@
 //! itself, within the embedder's network grant ([`NetPolicy`]).
 
 use super::errno::{HostResult, retry};
-use super::net::NetPolicy;
 use super::sock::socket;
 use super::stat::classify;
 use super::table::{Access, Entry, FdTable};
+use crate::net::NetPolicy;
 use crate::system::{AddrInfo, AddrInfoHints};
 use rustix::fd::AsFd;
 use rustix::net::{AddressFamily as HostFamily, SendAncillaryBuffer, SendFlags, SocketFlags, SocketType, sockopt};

@@ -1,4 +1,5 @@
-//! The fd table: guest fd numbers to host fds, their kind and flags.
+//! The fd table: guest fd numbers to what they hold (a host fd, or any
+//! [`VirtualFile`]), their kind and flags.
 //!
 //! A `Vec` indexed by the guest fd: a lookup is one bounds check, with no
 //! lock and no hashing. New fds take the lowest free number.
@@ -10,6 +11,7 @@
 //! the rights `fd_fdstat_get` reports from those facts.
 
 use super::readdir::DirStream;
+use crate::file::VirtualFile;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::OFlags;
 use wasi_abi::{Errno, Fd, Fdflags, Filetype, Rights};
@@ -28,6 +30,17 @@ pub(crate) enum Kind {
     Stream,
     /// A socket.
     Socket,
+    /// A [`VirtualFile`]: every call on it goes to the object.
+    Virtual,
+}
+
+/// What an fd holds.
+#[derive(Debug)]
+pub(crate) enum Object {
+    /// A host fd.
+    Host(OwnedFd),
+    /// Any other file or directory.
+    Virtual(Box<dyn VirtualFile>),
 }
 
 /// How a host file description was opened: `O_RDONLY`, `O_WRONLY` or `O_RDWR`.
@@ -63,7 +76,7 @@ impl Access {
 /// One open guest fd.
 #[derive(Debug)]
 pub(crate) struct Entry {
-    pub(crate) host: OwnedFd,
+    pub(crate) object: Object,
     pub(crate) kind: Kind,
     pub(crate) filetype: Filetype,
     /// How the host description was opened.
@@ -84,8 +97,19 @@ pub(crate) struct Entry {
 
 impl Entry {
     pub(crate) fn new(host: OwnedFd, kind: Kind, filetype: Filetype, access: Access) -> Self {
+        Self::holding(Object::Host(host), kind, filetype, access)
+    }
+
+    /// An entry for a virtual file or directory.
+    pub(crate) fn virtual_file(file: Box<dyn VirtualFile>) -> Self {
+        let filetype = file.filetype();
+        let access = Access { read: file.readable(), write: file.writable() };
+        Self::holding(Object::Virtual(file), Kind::Virtual, filetype, access)
+    }
+
+    fn holding(object: Object, kind: Kind, filetype: Filetype, access: Access) -> Self {
         Entry {
-            host,
+            object,
             kind,
             filetype,
             access,
@@ -97,10 +121,32 @@ impl Entry {
         }
     }
 
-    /// The host fd.
+    /// The host fd (`EBADF` for a virtual file: callers check the kind
+    /// first, or dispatch virtual files before they get here).
     #[inline]
-    pub(crate) fn fd(&self) -> BorrowedFd<'_> {
-        self.host.as_fd()
+    pub(crate) fn fd(&self) -> Result<BorrowedFd<'_>, Errno> {
+        match &self.object {
+            Object::Host(fd) => Ok(fd.as_fd()),
+            Object::Virtual(_) => Err(Errno::BADF),
+        }
+    }
+
+    /// The virtual file this entry holds, if it holds one.
+    #[inline]
+    pub(crate) fn virtual_mut(&mut self) -> Option<&mut dyn VirtualFile> {
+        match &mut self.object {
+            Object::Virtual(v) => Some(&mut **v),
+            Object::Host(_) => None,
+        }
+    }
+
+    /// The virtual file this entry holds, if it holds one.
+    #[inline]
+    pub(crate) fn virtual_ref(&self) -> Option<&dyn VirtualFile> {
+        match &self.object {
+            Object::Virtual(v) => Some(&**v),
+            Object::Host(_) => None,
+        }
     }
 
     /// Fails with `EBADF` on a directory (for operations on file contents,
@@ -170,6 +216,11 @@ impl Entry {
             Kind::Device => (Rights::REGULAR_FILE_BASE - Rights::FD_ALLOCATE - Rights::FD_ADVISE, Rights::empty()),
             Kind::Stream => (Rights::TTY_BASE, Rights::empty()),
             Kind::Socket => (Rights::SOCKET_BASE, Rights::empty()),
+            Kind::Virtual => match self.filetype {
+                Filetype::Directory => (Rights::DIRECTORY_BASE, Rights::DIRECTORY_INHERITING),
+                Filetype::RegularFile | Filetype::BlockDevice => (Rights::REGULAR_FILE_BASE, Rights::empty()),
+                _ => (Rights::TTY_BASE, Rights::empty()),
+            },
         };
         if !self.access.read {
             base -= Rights::FD_READ;

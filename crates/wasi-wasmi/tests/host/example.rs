@@ -1,6 +1,6 @@
 //! The embedding example runs, and its own checks pass.
 
-#[path = "../examples/embed.rs"]
+#[path = "../../examples/embed.rs"]
 mod embed;
 
 #[test]

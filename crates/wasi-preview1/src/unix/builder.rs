@@ -1,0 +1,439 @@
+//! [`UnixSystemBuilder`]: a [`UnixSystem`] from explicit capabilities
+//! (arguments, environment, stdio, preopened directories and sockets, the
+//! network grant, the resolver, limits).
+
+use super::sandbox::Resolver;
+use super::stat::classify;
+use super::table::{Access, Entry, FdTable, Kind};
+use super::{UnixSystem, random, stdio};
+use crate::file::VirtualFile;
+use crate::net::NetPolicy;
+use crate::system::Result;
+use rustix::fd::{AsFd, OwnedFd};
+use std::fmt;
+use wasi_abi::{Errno, Fd, Fdflags, Filetype, Size, StringList};
+
+/// Strings packed as the guest sees them: each followed by a NUL.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Packed {
+    bytes: Vec<u8>,
+    count: u32,
+}
+
+impl Packed {
+    fn push(&mut self, s: &[u8]) {
+        self.bytes.extend_from_slice(s);
+        self.bytes.push(0);
+        self.count += 1;
+    }
+    pub(super) fn list(&self) -> StringList<'_> {
+        StringList::new(&self.bytes, self.count)
+    }
+    pub(super) fn sizes(&self) -> Result<(Size, Size)> {
+        Ok((self.count, Size::try_from(self.bytes.len()).map_err(|_| Errno::OVERFLOW)?))
+    }
+}
+
+/// Why a [`UnixSystem`] could not be built.
+#[derive(Debug)]
+pub enum BuildError {
+    /// An argument contains a NUL byte.
+    ArgHasNul(usize),
+    /// An environment variable's name is empty or contains `=` or NUL, or
+    /// its value contains NUL.
+    BadEnv(String),
+    /// A preopen's guest name is empty.
+    EmptyGuestName,
+    /// A preopened fd is not a directory, or could not be examined.
+    NotADirectory(String),
+    /// A preopened socket fd is not a socket.
+    NotASocket,
+    /// A stdio fd could not be examined.
+    Stdio(Fd, Errno),
+    /// A pipe or thread for in-memory stdio could not be made.
+    Pipe(String),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::ArgHasNul(i) => write!(f, "argument {i} contains a NUL byte"),
+            BuildError::BadEnv(name) => write!(f, "invalid environment variable {name:?}"),
+            BuildError::EmptyGuestName => write!(f, "a preopened directory needs a non-empty guest name"),
+            BuildError::NotADirectory(name) => write!(f, "preopen {name:?} is not a directory"),
+            BuildError::NotASocket => write!(f, "a preopened socket is not a socket"),
+            BuildError::Stdio(fd, e) => write!(f, "stdio fd {fd}: {e}"),
+            BuildError::Pipe(e) => write!(f, "in-memory stdio: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Where one of the guest's stdio fds leads.
+#[derive(Debug)]
+enum Stdio {
+    Fd(OwnedFd),
+    Bytes(Vec<u8>),
+    /// Captured in memory, at most this many bytes.
+    Capture(usize),
+    /// Any other file.
+    File(Box<dyn VirtualFile>),
+}
+
+/// What a guest wrote to its captured stdout and stderr
+/// ([`UnixSystem::into_output`]).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// The bytes written to fd 1, if [`UnixSystemBuilder::capture_stdout`],
+    /// up to its capacity.
+    pub stdout: Vec<u8>,
+    /// The bytes written to fd 2, if [`UnixSystemBuilder::capture_stderr`],
+    /// up to its capacity.
+    pub stderr: Vec<u8>,
+    /// How many bytes written to fd 1 past the capacity were dropped.
+    pub stdout_dropped: u64,
+    /// How many bytes written to fd 2 past the capacity were dropped.
+    pub stderr_dropped: u64,
+}
+
+/// What a preopen holds.
+#[derive(Debug)]
+enum PreopenDir {
+    Host(OwnedFd),
+    Virtual(Box<dyn VirtualFile>),
+}
+
+/// A directory handed to the guest.
+#[derive(Debug)]
+struct Preopen {
+    dir: PreopenDir,
+    guest: String,
+    readonly: bool,
+}
+
+/// Builds a [`UnixSystem`] from explicit capabilities.
+#[derive(Debug, Default)]
+pub struct UnixSystemBuilder {
+    args: Vec<Vec<u8>>,
+    env: Vec<(Vec<u8>, Vec<u8>)>,
+    stdio: [Option<Stdio>; 3],
+    preopens: Vec<Preopen>,
+    sockets: Vec<OwnedFd>,
+    net: Option<NetPolicy>,
+    resolver: Resolver,
+    max_open: Option<usize>,
+}
+
+impl UnixSystemBuilder {
+    /// Appends one argument (the first is the program name, `argv[0]`).
+    #[must_use]
+    pub fn arg(mut self, arg: impl AsRef<[u8]>) -> Self {
+        self.args.push(arg.as_ref().to_vec());
+        self
+    }
+
+    /// Appends arguments, from any iterator (`std::env::args_os()` after
+    /// converting each with `OsStrExt::as_bytes`, a `Vec<String>`, ...).
+    #[must_use]
+    pub fn args<I: IntoIterator<Item = A>, A: AsRef<[u8]>>(mut self, args: I) -> Self {
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_vec()));
+        self
+    }
+
+    /// Sets environment variables from any iterator of (name, value)
+    /// pairs; later values for a name win.
+    #[must_use]
+    pub fn envs<I, K, V>(mut self, vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<[u8]>,
+        V: AsRef<[u8]>,
+    {
+        for (k, v) in vars {
+            self = self.env(k, v);
+        }
+        self
+    }
+
+    /// Gives the guest this process's whole environment (variables set
+    /// before or after still apply, a later one winning). This reads
+    /// ambient host state: call it only for a guest that may see it.
+    #[must_use]
+    pub fn inherit_env(self) -> Self {
+        use std::os::unix::ffi::OsStrExt;
+        let vars: Vec<(Vec<u8>, Vec<u8>)> =
+            std::env::vars_os().map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec())).collect();
+        self.envs(vars)
+    }
+
+    /// Gives the guest duplicates of this process's own stdin, stdout and
+    /// stderr (those that are open), as the `wasi-run` command does.
+    #[must_use]
+    pub fn inherit_stdio(mut self) -> Self {
+        let fds = [
+            std::io::stdin().as_fd().try_clone_to_owned(),
+            std::io::stdout().as_fd().try_clone_to_owned(),
+            std::io::stderr().as_fd().try_clone_to_owned(),
+        ];
+        for (slot, fd) in self.stdio.iter_mut().zip(fds) {
+            if let Ok(fd) = fd {
+                *slot = Some(Stdio::Fd(fd));
+            }
+        }
+        self
+    }
+
+    /// Sets an environment variable (a later value for the same name wins).
+    #[must_use]
+    pub fn env(mut self, name: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Self {
+        let name = name.as_ref().to_vec();
+        self.env.retain(|(n, _)| *n != name);
+        self.env.push((name, value.as_ref().to_vec()));
+        self
+    }
+
+    /// Gives the guest `fd` as its stdin (fd 0).
+    #[must_use]
+    pub fn stdin(self, fd: OwnedFd) -> Self {
+        self.with_stdio(0, Stdio::Fd(fd))
+    }
+
+    /// Gives the guest a pipe holding `bytes` as its stdin: it reads them,
+    /// then end-of-file.
+    #[must_use]
+    pub fn stdin_bytes(self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.with_stdio(0, Stdio::Bytes(bytes.into()))
+    }
+
+    /// Gives the guest `fd` as its stdout (fd 1). Writes go straight to it,
+    /// unbuffered.
+    #[must_use]
+    pub fn stdout(self, fd: OwnedFd) -> Self {
+        self.with_stdio(1, Stdio::Fd(fd))
+    }
+
+    /// Captures up to `capacity` bytes of what the guest writes to stdout
+    /// (a pipe drained into memory); [`UnixSystem::into_output`] returns
+    /// them. Past the capacity the guest's writes still succeed, and what
+    /// they carry is dropped and counted ([`Output::stdout_dropped`]): host
+    /// memory stays bounded whatever the guest writes.
+    #[must_use]
+    pub fn capture_stdout(self, capacity: usize) -> Self {
+        self.with_stdio(1, Stdio::Capture(capacity))
+    }
+
+    /// Gives the guest `fd` as its stderr (fd 2), unbuffered.
+    #[must_use]
+    pub fn stderr(self, fd: OwnedFd) -> Self {
+        self.with_stdio(2, Stdio::Fd(fd))
+    }
+
+    /// Captures up to `capacity` bytes of what the guest writes to stderr,
+    /// as [`Self::capture_stdout`] does for stdout.
+    #[must_use]
+    pub fn capture_stderr(self, capacity: usize) -> Self {
+        self.with_stdio(2, Stdio::Capture(capacity))
+    }
+
+    /// Preopens the directory `fd` under the guest name `guest`. Preopens
+    /// are numbered from 3 in the order they are added.
+    #[must_use]
+    pub fn preopen_dir(self, fd: OwnedFd, guest: impl Into<String>) -> Self {
+        self.with_preopen(PreopenDir::Host(fd), guest.into(), false)
+    }
+
+    /// Preopens `fd` read-only: nothing beneath it can be created, changed
+    /// or removed through the guest (`EROFS`).
+    #[must_use]
+    pub fn preopen_dir_readonly(self, fd: OwnedFd, guest: impl Into<String>) -> Self {
+        self.with_preopen(PreopenDir::Host(fd), guest.into(), true)
+    }
+
+    /// Preopens a virtual directory (a [`VirtualFile`] whose type is a
+    /// directory) under the guest name `guest`, numbered with the host
+    /// directories in the order added. `path_open` and
+    /// `path_filestat_get` beneath it go to the object; the other path
+    /// calls are `EPERM` (see [`crate::file`]).
+    #[must_use]
+    pub fn preopen_virtual_dir(self, dir: impl VirtualFile + 'static, guest: impl Into<String>) -> Self {
+        self.with_preopen(PreopenDir::Virtual(Box::new(dir)), guest.into(), false)
+    }
+
+    /// Gives the guest `file` as its stdin (fd 0).
+    #[must_use]
+    pub fn stdin_file(self, file: impl VirtualFile + 'static) -> Self {
+        self.with_stdio(0, Stdio::File(Box::new(file)))
+    }
+
+    /// Gives the guest `file` as its stdout (fd 1): every write goes to
+    /// its [`VirtualFile::write`], in the calling thread.
+    #[must_use]
+    pub fn stdout_file(self, file: impl VirtualFile + 'static) -> Self {
+        self.with_stdio(1, Stdio::File(Box::new(file)))
+    }
+
+    /// Gives the guest `file` as its stderr (fd 2).
+    #[must_use]
+    pub fn stderr_file(self, file: impl VirtualFile + 'static) -> Self {
+        self.with_stdio(2, Stdio::File(Box::new(file)))
+    }
+
+    fn with_stdio(mut self, fd: usize, stdio: Stdio) -> Self {
+        self.stdio[fd] = Some(stdio);
+        self
+    }
+
+    fn with_preopen(mut self, dir: PreopenDir, guest: String, readonly: bool) -> Self {
+        self.preopens.push(Preopen { dir, guest, readonly });
+        self
+    }
+
+    /// Preopens the socket `fd` (listening or connected). Preopened sockets
+    /// are numbered after every preopened directory, in the order added,
+    /// so that wasi-libc's scan of preopens (which stops at the first fd
+    /// that is not a directory) still finds every directory. The system
+    /// owns the socket's file description from now on.
+    #[must_use]
+    pub fn preopen_socket(mut self, fd: OwnedFd) -> Self {
+        self.sockets.push(fd);
+        self
+    }
+
+    /// Grants the guest the network: it may open sockets itself
+    /// (`sock_open`), resolve names, and bind, connect and send to the
+    /// addresses `policy` allows. Without a grant those calls are
+    /// `ENOTCAPABLE`.
+    #[must_use]
+    pub fn network(mut self, policy: NetPolicy) -> Self {
+        self.net = Some(policy);
+        self
+    }
+
+    /// Chooses the path resolver (the default uses `openat2` where it can).
+    #[must_use]
+    pub fn resolver(mut self, resolver: Resolver) -> Self {
+        self.resolver = resolver;
+        self
+    }
+
+    /// Limits how many fds the guest may hold open at once (`EMFILE` past it).
+    #[must_use]
+    pub fn max_open_files(mut self, max: usize) -> Self {
+        self.max_open = Some(max);
+        self
+    }
+
+    /// Builds the system.
+    ///
+    /// # Errors
+    /// [`BuildError`] for arguments or variables with NUL bytes, variable
+    /// names with `=`, and preopens that are not directories.
+    pub fn build(self) -> core::result::Result<UnixSystem, BuildError> {
+        let mut args = Packed::default();
+        for (i, a) in self.args.iter().enumerate() {
+            if a.contains(&0) {
+                return Err(BuildError::ArgHasNul(i));
+            }
+            args.push(a);
+        }
+        let mut env = Packed::default();
+        for (name, value) in &self.env {
+            if name.is_empty() || name.contains(&b'=') || name.contains(&0) || value.contains(&0) {
+                return Err(BuildError::BadEnv(String::from_utf8_lossy(name).into_owned()));
+            }
+            let mut kv = name.clone();
+            kv.push(b'=');
+            kv.extend_from_slice(value);
+            env.push(&kv);
+        }
+        let mut table = FdTable::default();
+        let mut slots: Vec<Option<Entry>> = Vec::new();
+        let mut captures: [Option<stdio::Capture>; 2] = [None, None];
+        for (i, io) in self.stdio.into_iter().enumerate() {
+            let pipe_err = |e: std::io::Error| BuildError::Pipe(e.to_string());
+            let fd = match io {
+                None => {
+                    slots.push(None);
+                    continue;
+                }
+                Some(Stdio::File(file)) => {
+                    slots.push(Some(Entry::virtual_file(file)));
+                    continue;
+                }
+                Some(Stdio::Fd(fd)) => fd,
+                Some(Stdio::Bytes(bytes)) => stdio::feed(bytes).map_err(pipe_err)?,
+                Some(Stdio::Capture(capacity)) => {
+                    let (capture, fd) =
+                        stdio::Capture::start(if i == 1 { "stdout" } else { "stderr" }, capacity).map_err(pipe_err)?;
+                    if let Some(slot) = captures.get_mut(i.wrapping_sub(1)) {
+                        *slot = Some(capture);
+                    }
+                    fd
+                }
+            };
+            let (kind, filetype) = classify(fd.as_fd()).map_err(|e| BuildError::Stdio(i as Fd, e))?;
+            let access = Access::of_fd(fd.as_fd());
+            let mut entry = Entry::new(fd, kind, filetype, access);
+            entry.flags = host_fdflags(&entry);
+            entry.shared = true;
+            slots.push(Some(entry));
+        }
+        for p in self.preopens {
+            if p.guest.is_empty() {
+                return Err(BuildError::EmptyGuestName);
+            }
+            let mut entry = match p.dir {
+                PreopenDir::Virtual(dir) if dir.filetype() == Filetype::Directory => Entry::virtual_file(dir),
+                PreopenDir::Host(fd) => match classify(fd.as_fd()) {
+                    Ok((Kind::Dir, filetype)) => {
+                        let access = Access::of_fd(fd.as_fd());
+                        Entry::new(fd, Kind::Dir, filetype, access)
+                    }
+                    _ => return Err(BuildError::NotADirectory(p.guest)),
+                },
+                PreopenDir::Virtual(_) => return Err(BuildError::NotADirectory(p.guest)),
+            };
+            entry.preopen = Some(p.guest.into_boxed_str());
+            entry.readonly = p.readonly;
+            slots.push(Some(entry));
+        }
+        for fd in self.sockets {
+            match classify(fd.as_fd()) {
+                Ok((Kind::Socket, filetype)) => {
+                    let access = Access::of_fd(fd.as_fd());
+                    let mut entry = Entry::new(fd, Kind::Socket, filetype, access);
+                    entry.flags = host_fdflags(&entry);
+                    slots.push(Some(entry));
+                }
+                _ => return Err(BuildError::NotASocket),
+            }
+        }
+        table.fill(slots);
+        table.set_max_open(self.max_open);
+        Ok(UnixSystem {
+            args,
+            env,
+            table,
+            resolver: self.resolver,
+            net: self.net,
+            random: random::Pool::default(),
+            exit_code: None,
+            captures,
+            deadline: None,
+        })
+    }
+}
+
+/// The host's flags on an fd, as `fdflags`.
+fn host_fdflags(entry: &Entry) -> Fdflags {
+    let Ok(Ok(fl)) = entry.fd().map(rustix::fs::fcntl_getfl) else { return Fdflags::empty() };
+    let mut flags = Fdflags::empty();
+    if fl.contains(rustix::fs::OFlags::APPEND) {
+        flags |= Fdflags::APPEND;
+    }
+    if fl.contains(rustix::fs::OFlags::NONBLOCK) {
+        flags |= Fdflags::NONBLOCK;
+    }
+    flags
+}

@@ -1,0 +1,7 @@
+//! The host module's integration tests, in one target so that the generic
+//! host is instantiated and compiled once for all of them.
+
+mod embed;
+mod example;
+mod no_alloc;
+mod virtual_files;
