@@ -25,8 +25,6 @@ use common::{output_with_timeout, rust_guests, scratch, wasi_run};
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 const SECRET: &str = "SECRET-OUTSIDE";
 const NOENT: u16 = 44;
@@ -293,6 +291,8 @@ fn proc_magic_links_with_manual_resolution() {
 /// which the guest saw only one side of the swap (the scheduler can put
 /// the two threads in step on a loaded machine) proves nothing about the
 /// race, so it is repeated, up to five times, until both sides were seen.
+// FreeBSD has no RENAME_EXCHANGE to race with.
+#[cfg(not(target_os = "freebsd"))]
 fn race(manual: bool) {
     for attempt in 1..=5 {
         let tag = format!("race-{}-{attempt}", if manual { "manual" } else { "openat2" });
@@ -305,7 +305,11 @@ fn race(manual: bool) {
     panic!("no interleaving seen in five runs: the race test did not race");
 }
 
+// FreeBSD has no RENAME_EXCHANGE to race with.
+#[cfg(not(target_os = "freebsd"))]
 fn race_once(tag: &str, manual: bool) -> (BTreeMap<String, u64>, u64, Vec<String>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
     let j = build_jail(tag);
     std::fs::write(j.outside.join("target"), SECRET).unwrap();
     std::fs::create_dir(j.jail.join("race")).unwrap();
@@ -352,11 +356,15 @@ fn race_once(tag: &str, manual: bool) -> (BTreeMap<String, u64>, u64, Vec<String
     (counts, swaps, lines)
 }
 
+// FreeBSD has no RENAME_EXCHANGE to race with.
+#[cfg(not(target_os = "freebsd"))]
 #[test]
 fn swap_race_with_openat2() {
     race(false);
 }
 
+// FreeBSD has no RENAME_EXCHANGE to race with.
+#[cfg(not(target_os = "freebsd"))]
 #[test]
 fn swap_race_with_manual_resolution() {
     race(true);

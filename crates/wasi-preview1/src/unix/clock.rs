@@ -44,6 +44,7 @@ pub(crate) fn monotonic_now() -> Timestamp {
     to_nanos(rustix::time::clock_gettime(ClockId::Monotonic)).unwrap_or(0)
 }
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
 thread_local! {
     /// The thread's own timer slack, read once.
     static THREAD_SLACK: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
@@ -52,29 +53,50 @@ thread_local! {
 /// Runs `f` (a wait) with the thread's timer slack set to `slack` ns: the
 /// kernel may end the wait up to that much late, to coalesce wakeups. The
 /// thread's own slack (the kernel's default is 50 µs) is restored after.
+/// Only Linux has timer slack; elsewhere (and in portable mode) the wait
+/// runs as it is, and a clock's precision coalesces nothing.
 pub(crate) fn with_slack<T>(slack: Timestamp, f: impl FnOnce() -> T) -> T {
-    let own = THREAD_SLACK.with(|c| match c.get() {
-        Some(v) => v,
-        None => {
-            let v = rustix::thread::current_timer_slack().unwrap_or(50_000);
-            c.set(Some(v));
-            v
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if super::platform::linux_fast() {
+        let own = THREAD_SLACK.with(|c| match c.get() {
+            Some(v) => v,
+            None => {
+                let v = rustix::thread::current_timer_slack().unwrap_or(50_000);
+                c.set(Some(v));
+                v
+            }
+        });
+        let slack = slack.max(1);
+        if slack == own {
+            return f();
         }
-    });
-    let slack = slack.max(1);
-    if slack == own {
-        return f();
+        let _ = rustix::thread::set_current_timer_slack(core::num::NonZeroU64::new(slack));
+        let r = f();
+        let _ = rustix::thread::set_current_timer_slack(core::num::NonZeroU64::new(own));
+        return r;
     }
-    let _ = rustix::thread::set_current_timer_slack(core::num::NonZeroU64::new(slack));
-    let r = f();
-    let _ = rustix::thread::set_current_timer_slack(core::num::NonZeroU64::new(own));
-    r
+    let _ = slack;
+    f()
 }
 
-/// Sleeps until the monotonic clock reaches `deadline`.
+/// Sleeps until the monotonic clock reaches `deadline`: one absolute
+/// `clock_nanosleep` on Linux; elsewhere (and in portable mode) relative
+/// sleeps until the clock has passed it, so an early wakeup or a signal
+/// only means another sleep.
 pub(crate) fn sleep_until(deadline: Timestamp) {
-    let ts = to_timespec(deadline);
-    while let Err(rustix::io::Errno::INTR) = rustix::thread::clock_nanosleep_absolute(ClockId::Monotonic, &ts) {}
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if super::platform::linux_fast() {
+        let ts = to_timespec(deadline);
+        while let Err(rustix::io::Errno::INTR) = rustix::thread::clock_nanosleep_absolute(ClockId::Monotonic, &ts) {}
+        return;
+    }
+    loop {
+        let now = monotonic_now();
+        if now >= deadline {
+            return;
+        }
+        let _ = rustix::thread::nanosleep(&to_timespec(deadline - now));
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,9 @@ pub fn from_host(e: Host) -> Errno {
         Host::AFNOSUPPORT | Host::PFNOSUPPORT => Errno::AFNOSUPPORT,
         Host::AGAIN => Errno::AGAIN,
         Host::ALREADY => Errno::ALREADY,
-        Host::BADF | Host::BADFD => Errno::BADF,
+        Host::BADF => Errno::BADF,
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        Host::BADFD => Errno::BADF,
         Host::BADMSG => Errno::BADMSG,
         Host::BUSY => Errno::BUSY,
         Host::CANCELED => Errno::CANCELED,
@@ -37,7 +39,9 @@ pub fn from_host(e: Host) -> Errno {
         Host::IDRM => Errno::IDRM,
         Host::ILSEQ => Errno::ILSEQ,
         Host::INPROGRESS => Errno::INPROGRESS,
-        Host::INTR | Host::RESTART => Errno::INTR,
+        Host::INTR => Errno::INTR,
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        Host::RESTART => Errno::INTR,
         Host::INVAL => Errno::INVAL,
         Host::IO => Errno::IO,
         Host::ISCONN => Errno::ISCONN,
@@ -50,28 +54,43 @@ pub fn from_host(e: Host) -> Errno {
         Host::NAMETOOLONG => Errno::NAMETOOLONG,
         Host::NETDOWN => Errno::NETDOWN,
         Host::NETRESET => Errno::NETRESET,
-        Host::NETUNREACH | Host::NONET => Errno::NETUNREACH,
+        Host::NETUNREACH => Errno::NETUNREACH,
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        Host::NONET => Errno::NETUNREACH,
         Host::NFILE => Errno::NFILE,
         Host::NOBUFS => Errno::NOBUFS,
-        Host::NODEV | Host::NOMEDIUM | Host::MEDIUMTYPE => Errno::NODEV,
+        Host::NODEV => Errno::NODEV,
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        Host::NOMEDIUM | Host::MEDIUMTYPE => Errno::NODEV,
         Host::NOENT => Errno::NOENT,
-        Host::NOEXEC | Host::LIBBAD | Host::LIBEXEC => Errno::NOEXEC,
+        Host::NOEXEC => Errno::NOEXEC,
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        Host::LIBBAD | Host::LIBEXEC => Errno::NOEXEC,
         Host::NOLCK => Errno::NOLCK,
         Host::NOLINK => Errno::NOLINK,
         Host::NOMEM => Errno::NOMEM,
         Host::NOMSG => Errno::NOMSG,
         Host::NOPROTOOPT => Errno::NOPROTOOPT,
-        Host::NOSPC | Host::XFULL => Errno::NOSPC,
+        Host::NOSPC => Errno::NOSPC,
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        Host::XFULL => Errno::NOSPC,
         Host::NOSYS => Errno::NOSYS,
         Host::NOTCONN => Errno::NOTCONN,
         Host::NOTDIR => Errno::NOTDIR,
         Host::NOTEMPTY => Errno::NOTEMPTY,
+        #[cfg(not(target_os = "freebsd"))]
         Host::NOTRECOVERABLE => Errno::NOTRECOVERABLE,
         Host::NOTSOCK => Errno::NOTSOCK,
         Host::NOTSUP | Host::SOCKTNOSUPPORT => Errno::NOTSUP,
+        // One value on Linux and FreeBSD; two on Apple systems.
+        #[cfg(any(target_os = "macos", target_os = "ios"))]
+        Host::OPNOTSUPP => Errno::NOTSUP,
+        #[cfg(target_os = "freebsd")]
+        Host::NOTCAPABLE | Host::CAPMODE => Errno::NOTCAPABLE,
         Host::NOTTY => Errno::NOTTY,
         Host::NXIO => Errno::NXIO,
         Host::OVERFLOW => Errno::OVERFLOW,
+        #[cfg(not(target_os = "freebsd"))]
         Host::OWNERDEAD => Errno::OWNERDEAD,
         Host::PERM => Errno::PERM,
         Host::PIPE | Host::SHUTDOWN => Errno::PIPE,
@@ -83,7 +102,9 @@ pub fn from_host(e: Host) -> Errno {
         Host::SPIPE => Errno::SPIPE,
         Host::SRCH => Errno::SRCH,
         Host::STALE => Errno::STALE,
-        Host::TIMEDOUT | Host::TIME => Errno::TIMEDOUT,
+        Host::TIMEDOUT => Errno::TIMEDOUT,
+        #[cfg(not(target_os = "freebsd"))]
+        Host::TIME => Errno::TIMEDOUT,
         Host::TXTBSY => Errno::TXTBSY,
         Host::XDEV => Errno::XDEV,
         _ => Errno::IO,
@@ -115,7 +136,8 @@ pub(crate) fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> Result<T
     }
 }
 
-#[cfg(test)]
+// The tables are Linux's: other systems lack some of these names.
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
 

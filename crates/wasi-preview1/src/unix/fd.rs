@@ -32,16 +32,25 @@ pub(super) fn advise(e: &mut Entry, offset: Filesize, len: Filesize, advice: Adv
     if e.kind != Kind::File {
         return Err(Errno::SPIPE);
     }
-    let advice = match advice {
-        Advice::Normal => rustix::fs::Advice::Normal,
-        Advice::Sequential => rustix::fs::Advice::Sequential,
-        Advice::Random => rustix::fs::Advice::Random,
-        Advice::Willneed => rustix::fs::Advice::WillNeed,
-        Advice::Dontneed => rustix::fs::Advice::DontNeed,
-        Advice::Noreuse => rustix::fs::Advice::NoReuse,
-    };
     offset.checked_add(len).ok_or(Errno::INVAL)?;
-    retry(|| rustix::fs::fadvise(host, offset, core::num::NonZeroU64::new(len), advice))
+    // Apple systems have no posix_fadvise: advice may be ignored.
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    {
+        let _ = (host, advice);
+        Ok(())
+    }
+    #[cfg(not(any(target_os = "macos", target_os = "ios")))]
+    {
+        let advice = match advice {
+            Advice::Normal => rustix::fs::Advice::Normal,
+            Advice::Sequential => rustix::fs::Advice::Sequential,
+            Advice::Random => rustix::fs::Advice::Random,
+            Advice::Willneed => rustix::fs::Advice::WillNeed,
+            Advice::Dontneed => rustix::fs::Advice::DontNeed,
+            Advice::Noreuse => rustix::fs::Advice::NoReuse,
+        };
+        retry(|| rustix::fs::fadvise(host, offset, core::num::NonZeroU64::new(len), advice))
+    }
 }
 
 pub(super) fn allocate(e: &mut Entry, offset: Filesize, len: Filesize) -> Result<()> {
@@ -76,7 +85,13 @@ pub(super) fn sync(e: &mut Entry, data: bool) -> Result<()> {
         return v.sync();
     }
     let host = e.fd()?;
-    if data { retry(|| rustix::fs::fdatasync(host)) } else { retry(|| rustix::fs::fsync(host)) }
+    // Apple systems have no fdatasync: fsync does at least as much.
+    #[cfg(not(any(target_os = "macos", target_os = "ios")))]
+    if data {
+        return retry(|| rustix::fs::fdatasync(host));
+    }
+    let _ = data;
+    retry(|| rustix::fs::fsync(host))
 }
 
 pub(super) fn fdstat_get(e: &Entry) -> Fdstat {

@@ -12,11 +12,12 @@ pub mod errno;
 mod fd;
 mod nonblock;
 mod path;
+pub mod platform;
 mod poll;
 mod random;
 mod readdir;
 pub mod sandbox;
-#[cfg(test)]
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
 mod sandbox_tests;
 mod sock;
 mod sockext;

@@ -8,9 +8,15 @@
 //! and each transfer is made non-blocking by itself:
 //!
 //! - sockets: `recvmsg`/`sendmsg` with `MSG_DONTWAIT`;
-//! - pipes and FIFOs: `preadv2`/`pwritev2` with `RWF_NOWAIT`;
-//! - terminals and other devices without `RWF_NOWAIT`: a zero-timeout
-//!   `poll` first, `EAGAIN` if the fd is not ready.
+//! - pipes and FIFOs on Linux: `preadv2`/`pwritev2` with `RWF_NOWAIT`;
+//! - terminals, devices without `RWF_NOWAIT`, and every stream on the
+//!   other systems (and in portable mode): a zero-timeout `poll` first,
+//!   `EAGAIN` if the fd is not ready, then the transfer. Another process
+//!   sharing the description may take the data between the two, and the
+//!   transfer then blocks until more comes (docs/platforms.md).
+//!
+//! Sockets are `MSG_NOSIGNAL` where the system has it; elsewhere the
+//! socket carries `SO_NOSIGPIPE` from its creation.
 //!
 //! fds the system opened itself have no other users: there the host flag
 //! is set directly.
@@ -19,12 +25,13 @@ use super::errno::HostResult;
 use super::table::Kind;
 use rustix::event::{PollFd, PollFlags};
 use rustix::fd::BorrowedFd;
-use rustix::io::{Errno as Host, ReadWriteFlags};
+use rustix::io::Errno as Host;
 use rustix::net::{RecvAncillaryBuffer, RecvFlags, SendAncillaryBuffer, SendFlags};
 use std::io::{IoSlice, IoSliceMut};
 use wasi_abi::Errno;
 
 /// "The current file position", for `preadv2`/`pwritev2`.
+#[cfg(target_os = "linux")]
 const CURRENT_POSITION: u64 = u64::MAX;
 
 /// Whether `fd` is ready for `flags` right now.
@@ -45,32 +52,36 @@ pub(crate) fn read(kind: Kind, fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) 
         let flags = RecvFlags::DONTWAIT;
         return rustix::net::recvmsg(fd, bufs, &mut RecvAncillaryBuffer::default(), flags).map(|m| m.bytes).wasi();
     }
-    match rustix::io::preadv2(fd, bufs, CURRENT_POSITION, ReadWriteFlags::NOWAIT) {
-        Err(Host::OPNOTSUPP | Host::INVAL) => {
-            if !ready(fd, PollFlags::IN)? {
-                return Err(Errno::AGAIN);
-            }
-            rustix::io::readv(fd, bufs).wasi()
+    #[cfg(target_os = "linux")]
+    if super::platform::linux_fast() {
+        match rustix::io::preadv2(fd, bufs, CURRENT_POSITION, rustix::io::ReadWriteFlags::NOWAIT) {
+            Err(Host::OPNOTSUPP | Host::INVAL) => {}
+            r => return r.wasi(),
         }
-        r => r.wasi(),
     }
+    if !ready(fd, PollFlags::IN)? {
+        return Err(Errno::AGAIN);
+    }
+    rustix::io::readv(fd, bufs).wasi()
 }
 
 /// A write that never blocks, to a shared stream or socket.
 pub(crate) fn write(kind: Kind, fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> Result<usize, Errno> {
     if kind == Kind::Socket {
-        let flags = SendFlags::DONTWAIT | SendFlags::NOSIGNAL;
+        let flags = SendFlags::DONTWAIT | super::platform::no_sigpipe();
         return rustix::net::sendmsg(fd, bufs, &mut SendAncillaryBuffer::default(), flags).wasi();
     }
-    match rustix::io::pwritev2(fd, bufs, CURRENT_POSITION, ReadWriteFlags::NOWAIT) {
-        Err(Host::OPNOTSUPP | Host::INVAL) => {
-            if !ready(fd, PollFlags::OUT)? {
-                return Err(Errno::AGAIN);
-            }
-            rustix::io::writev(fd, bufs).wasi()
+    #[cfg(target_os = "linux")]
+    if super::platform::linux_fast() {
+        match rustix::io::pwritev2(fd, bufs, CURRENT_POSITION, rustix::io::ReadWriteFlags::NOWAIT) {
+            Err(Host::OPNOTSUPP | Host::INVAL) => {}
+            r => return r.wasi(),
         }
-        r => r.wasi(),
     }
+    if !ready(fd, PollFlags::OUT)? {
+        return Err(Errno::AGAIN);
+    }
+    rustix::io::writev(fd, bufs).wasi()
 }
 
 /// An accept that never blocks, on a shared listening socket.

@@ -9,9 +9,11 @@ use rustix::fd::{AsFd, BorrowedFd};
 use rustix::fs::{AtFlags, Mode, OFlags, Timespec, Timestamps, UTIME_NOW, UTIME_OMIT};
 use wasi_abi::{Errno, Fd, Fdflags, Filestat, Fstflags, Lookupflags, Oflags, Rights, Size, Timestamp};
 
-/// Mode bits for files and directories the guest creates (less the umask).
-const FILE_MODE: u32 = 0o666;
-const DIR_MODE: u32 = 0o777;
+/// Mode bits for files and directories the guest creates (less the umask):
+/// 0o666 and 0o777.
+const FILE_MODE: Mode =
+    Mode::RUSR.union(Mode::WUSR).union(Mode::RGRP).union(Mode::WGRP).union(Mode::ROTH).union(Mode::WOTH);
+const DIR_MODE: Mode = Mode::RWXU.union(Mode::RWXG).union(Mode::RWXO);
 
 /// The directory entry for `fd`, after checking that it is a host
 /// directory and (if `modifies`) that it is not beneath a read-only mount.
@@ -74,6 +76,11 @@ pub(crate) fn open(
         (true, true) => OFlags::RDWR,
     };
     flags |= OFlags::NOCTTY;
+    // Apple systems and FreeBSD have no O_RSYNC.
+    #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+    if fdflags.contains(Fdflags::RSYNC) {
+        return Err(Errno::NOTSUP);
+    }
     for (o, h) in [
         (Oflags::CREAT, OFlags::CREATE),
         (Oflags::DIRECTORY, OFlags::DIRECTORY),
@@ -88,6 +95,7 @@ pub(crate) fn open(
         (Fdflags::APPEND, OFlags::APPEND),
         (Fdflags::DSYNC, OFlags::DSYNC),
         (Fdflags::NONBLOCK, OFlags::NONBLOCK),
+        #[cfg(not(any(target_os = "macos", target_os = "ios", target_os = "freebsd")))]
         (Fdflags::RSYNC, OFlags::RSYNC),
         (Fdflags::SYNC, OFlags::SYNC),
     ] {
@@ -97,23 +105,12 @@ pub(crate) fn open(
     }
     let follow = dirflags.contains(Lookupflags::SYMLINK_FOLLOW);
     let readonly = dir.readonly;
-    let host = sandbox::open(resolver, dir.fd()?, path, flags, Mode::from_raw_mode(FILE_MODE), follow)?;
+    let host = sandbox::open(resolver, dir.fd()?, path, flags, FILE_MODE, follow)?;
     let (kind, filetype) = classify(host.as_fd())?;
     let mut entry = Entry::new(host, kind, filetype, Access::of_flags(flags));
     entry.flags = fdflags;
     entry.readonly = readonly;
     table.insert(entry)
-}
-
-/// Opens `path` beneath `dir` as an `O_PATH` fd (to stat or set times on).
-fn open_path(
-    resolver: Resolver,
-    dir: BorrowedFd<'_>,
-    path: &str,
-    flags: Lookupflags,
-) -> Result<rustix::fd::OwnedFd, Errno> {
-    let follow = flags.contains(Lookupflags::SYMLINK_FOLLOW);
-    sandbox::open(resolver, dir, path, OFlags::PATH, Mode::empty(), follow)
 }
 
 /// `path_filestat_get`.
@@ -144,23 +141,49 @@ pub(crate) fn filestat_set_times(
     let dir = dir_entry(table, fd, true)?;
     let times = timestamps(atim, mtim, fst)?;
     // A trailing slash makes the last component a directory to follow.
-    if flags.contains(Lookupflags::SYMLINK_FOLLOW) || path.ends_with('/') {
-        let target = open_path(resolver, dir.fd()?, path, Lookupflags::SYMLINK_FOLLOW)?;
-        rustix::fs::utimensat(&target, "", &times, AtFlags::EMPTY_PATH).wasi()
+    let follow = flags.contains(Lookupflags::SYMLINK_FOLLOW) || path.ends_with('/');
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if follow && super::platform::linux_fast() {
+        let target = sandbox::open(resolver, dir.fd()?, path, OFlags::PATH, Mode::empty(), true)?;
+        return rustix::fs::utimensat(&target, "", &times, AtFlags::EMPTY_PATH).wasi();
+    }
+    // Without O_PATH: the holding directory, and the name (never a symlink
+    // when following) set with an *at call that does not follow it.
+    let p = if follow {
+        sandbox::locate(resolver, dir.fd()?, path, true)?
     } else {
-        let p = sandbox::parent(resolver, dir.fd()?, path)?;
-        match &p.last {
-            Last::Name(name) => rustix::fs::utimensat(&p.dir, &name[..], &times, AtFlags::SYMLINK_NOFOLLOW).wasi(),
-            Last::Itself => rustix::fs::utimensat(&p.dir, "", &times, AtFlags::EMPTY_PATH).wasi(),
+        sandbox::parent(resolver, dir.fd()?, path)?
+    };
+    if p.trailing_slash {
+        let st = match &p.last {
+            Last::Name(name) => rustix::fs::statat(&p.dir, &name[..], AtFlags::SYMLINK_NOFOLLOW).wasi()?,
+            Last::Itself => rustix::fs::fstat(&p.dir).wasi()?,
+        };
+        if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::Directory {
+            return Err(Errno::NOTDIR);
         }
     }
+    match &p.last {
+        Last::Name(name) => rustix::fs::utimensat(&p.dir, &name[..], &times, AtFlags::SYMLINK_NOFOLLOW).wasi(),
+        Last::Itself => set_times_of(p.dir.as_fd(), &times),
+    }
+}
+
+/// Sets the times of the directory `fd` itself (a bare `O_PATH` handle or
+/// an open directory).
+fn set_times_of(fd: BorrowedFd<'_>, times: &Timestamps) -> Result<(), Errno> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if super::platform::linux_fast() {
+        return rustix::fs::utimensat(fd, "", times, AtFlags::EMPTY_PATH).wasi();
+    }
+    rustix::fs::futimens(fd, times).wasi()
 }
 
 /// Whether `path` (beneath `root`, symlinks followed inside the sandbox)
 /// names a directory: `Ok(false)` if it names something else.
 fn names_directory(resolver: Resolver, root: BorrowedFd<'_>, path: &str) -> Result<bool, Errno> {
     let dir_path = format!("{}/", path.trim_end_matches('/'));
-    match sandbox::open(resolver, root, &dir_path, OFlags::PATH | OFlags::DIRECTORY, Mode::empty(), true) {
+    match sandbox::open(resolver, root, &dir_path, super::platform::dir_handle(), Mode::empty(), true) {
         Ok(_) => Ok(true),
         Err(Errno::NOTDIR) => Ok(false),
         Err(e) => Err(e),
@@ -188,7 +211,7 @@ fn parent_of<'t, 'p>(table: &'t FdTable, resolver: Resolver, fd: Fd, path: &'p s
 pub(crate) fn create_directory(table: &FdTable, resolver: Resolver, fd: Fd, path: &str) -> Result<(), Errno> {
     let p = parent_of(table, resolver, fd, path)?;
     match &p.last {
-        Last::Name(name) => rustix::fs::mkdirat(&p.dir, &name[..], Mode::from_raw_mode(DIR_MODE)).wasi(),
+        Last::Name(name) => rustix::fs::mkdirat(&p.dir, &name[..], DIR_MODE).wasi(),
         Last::Itself => Err(Errno::EXIST),
     }
 }

@@ -4,8 +4,6 @@
 //! from the pool, so no byte is ever given twice. Requests larger than
 //! [`SMALL`] go to the kernel directly.
 
-use super::errno::retry;
-use rustix::rand::{GetRandomFlags, getrandom};
 use wasi_abi::Errno;
 
 /// The largest request served from the pool.
@@ -31,12 +29,20 @@ impl std::fmt::Debug for Pool {
 }
 
 /// Fills `buf` straight from the kernel.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn kernel(buf: &mut [u8]) -> Result<(), Errno> {
+    use rustix::rand::{GetRandomFlags, getrandom};
     let mut filled = 0;
     while filled < buf.len() {
-        filled += retry(|| getrandom(&mut buf[filled..], GetRandomFlags::empty()))?;
+        filled += super::errno::retry(|| getrandom(&mut buf[filled..], GetRandomFlags::empty()))?;
     }
     Ok(())
+}
+
+/// Fills `buf` straight from the kernel (`getentropy`, `getrandom`).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn kernel(buf: &mut [u8]) -> Result<(), Errno> {
+    getrandom::fill(buf).map_err(|_| Errno::IO)
 }
 
 impl Pool {

@@ -1,6 +1,7 @@
 //! `fd_readdir`: directory entries read from the host in large batches
-//! (`getdents64`), kept between calls, and encoded straight into the
-//! guest's buffer.
+//! (`getdents64` on Linux and Android, the portable directory stream
+//! elsewhere and in portable mode), kept between calls, and encoded
+//! straight into the guest's buffer.
 //!
 //! Cookies are small and dense, as wasmtime gives them: the entry at
 //! position `n` of the listing (0 for the first) has `d_next = n + 1`, and
@@ -14,7 +15,10 @@
 //! - Any other cookie goes back to the nearest batch start seen before
 //!   (its host offset was recorded, one mark per batch) and skips forward;
 //!   if the host refuses that offset, the listing is read again from the
-//!   start. A cookie past the end gives an empty read.
+//!   start. The directory stream has no offsets to record: there, such a
+//!   cookie rereads the listing from the start and skips forward (the cost
+//!   of `seekdir` backwards is the entries before the cookie). A cookie
+//!   past the end gives an empty read.
 //! - Cookie 0 always lists the directory afresh, so `rewinddir` sees
 //!   entries made since the last listing.
 //!
@@ -24,13 +28,36 @@
 
 use super::errno::HostResult;
 use rustix::fd::BorrowedFd;
-use rustix::fs::{AtFlags, FileType, RawDir, SeekFrom};
-use std::mem::MaybeUninit;
+use rustix::fs::{AtFlags, FileType};
 use std::ops::Range;
 use wasi_abi::{Dircookie, Dirent, DirentWriter, Errno, Filetype};
 
 /// The size of one `getdents64` batch.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const BATCH_BYTES: usize = 32 * 1024;
+
+/// The entries one batch from the directory stream holds.
+const BATCH_ENTRIES: usize = 256;
+
+/// Where the entries come from.
+enum Source {
+    /// `getdents64` into this buffer; batches are marked by host offset.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    Raw(Vec<std::mem::MaybeUninit<u8>>),
+    /// The portable directory stream, opened on the directory at the first
+    /// read (a description of its own, so its offset is its own).
+    Stream(Option<rustix::fs::Dir>),
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Source::Raw(_) => f.write_str("Raw"),
+            Source::Stream(_) => f.write_str("Stream"),
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 struct Cached {
@@ -47,10 +74,36 @@ struct Mark {
     host_offset: u64,
 }
 
+/// One batch being read: entries replace those in memory from the first
+/// one on.
+struct Batch<'s> {
+    entries: &'s mut Vec<Cached>,
+    names: &'s mut Vec<u8>,
+    end_offset: &'s mut u64,
+    first: bool,
+}
+
+impl Batch<'_> {
+    fn push(&mut self, dir: BorrowedFd<'_>, name: &[u8], ino: u64, t: FileType, next_offset: u64) {
+        if std::mem::take(&mut self.first) {
+            self.entries.clear();
+            self.names.clear();
+        }
+        let at = self.names.len();
+        self.names.extend_from_slice(name);
+        let filetype = match t {
+            FileType::Unknown => stat_type(dir, name),
+            t => filetype_of(t),
+        };
+        self.entries.push(Cached { ino, filetype, name: at..self.names.len() });
+        *self.end_offset = next_offset;
+    }
+}
+
 /// The state of one directory fd's reading.
 #[derive(Debug)]
 pub(crate) struct DirStream {
-    raw: Vec<MaybeUninit<u8>>,
+    source: Source,
     entries: Vec<Cached>,
     names: Vec<u8>,
     /// The position in the listing of `entries[0]`.
@@ -67,8 +120,16 @@ pub(crate) struct DirStream {
 
 impl DirStream {
     pub(crate) fn new() -> Self {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let source = if super::platform::linux_fast() {
+            Source::Raw(vec![std::mem::MaybeUninit::uninit(); BATCH_BYTES])
+        } else {
+            Source::Stream(None)
+        };
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let source = Source::Stream(None);
         DirStream {
-            raw: vec![MaybeUninit::uninit(); BATCH_BYTES],
+            source,
             entries: Vec::new(),
             names: Vec::new(),
             batch_start: 0,
@@ -81,7 +142,20 @@ impl DirStream {
 
     /// Positions the host directory at `mark` (nothing in memory).
     fn seek(&mut self, dir: BorrowedFd<'_>, mark: Mark) -> Result<(), Errno> {
-        rustix::fs::seek(dir, SeekFrom::Start(mark.host_offset)).wasi()?;
+        match &mut self.source {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Source::Raw(_) => {
+                rustix::fs::seek(dir, rustix::fs::SeekFrom::Start(mark.host_offset)).wasi()?;
+            }
+            // Only the start is ever marked.
+            Source::Stream(stream) => {
+                let _ = dir;
+                debug_assert_eq!(mark.index, 0);
+                if let Some(d) = stream {
+                    d.rewind();
+                }
+            }
+        }
         self.entries.clear();
         self.names.clear();
         self.batch_start = mark.index;
@@ -103,36 +177,52 @@ impl DirStream {
     fn refill(&mut self, dir: BorrowedFd<'_>) -> Result<bool, Errno> {
         let start = if self.loaded { self.batch_start + self.entries.len() as u64 } else { self.batch_start };
         let start_offset = self.batch_end_offset;
-        let mut raw = RawDir::new(dir, &mut self.raw);
-        let mut first = true;
-        loop {
-            match raw.next() {
-                None => {
-                    self.eof = true;
-                    break;
-                }
-                Some(Err(e)) => return Err(super::errno::from_host(e)),
-                Some(Ok(e)) => {
-                    if first {
-                        first = false;
-                        self.entries.clear();
-                        self.names.clear();
-                        self.batch_start = start;
+        let mut batch = Batch {
+            entries: &mut self.entries,
+            names: &mut self.names,
+            end_offset: &mut self.batch_end_offset,
+            first: true,
+        };
+        match &mut self.source {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Source::Raw(buf) => {
+                let mut raw = rustix::fs::RawDir::new(dir, buf);
+                loop {
+                    match raw.next() {
+                        None => {
+                            self.eof = true;
+                            break;
+                        }
+                        Some(Err(e)) => return Err(super::errno::from_host(e)),
+                        Some(Ok(e)) => {
+                            batch.push(dir, e.file_name().to_bytes(), e.ino(), e.file_type(), e.next_entry_cookie());
+                        }
                     }
-                    let name = e.file_name().to_bytes();
-                    let at = self.names.len();
-                    self.names.extend_from_slice(name);
-                    let filetype = match e.file_type() {
-                        FileType::Unknown => stat_type(dir, name),
-                        t => filetype_of(t),
-                    };
-                    self.batch_end_offset = e.next_entry_cookie();
-                    self.entries.push(Cached { ino: e.ino(), filetype, name: at..self.names.len() });
+                    if raw.is_buffer_empty() {
+                        break;
+                    }
                 }
             }
-            if raw.is_buffer_empty() {
-                break;
+            Source::Stream(stream) => {
+                if stream.is_none() {
+                    *stream = Some(rustix::fs::Dir::read_from(dir).wasi()?);
+                }
+                let Some(d) = stream.as_mut() else { return Err(Errno::IO) };
+                for _ in 0..BATCH_ENTRIES {
+                    match d.read() {
+                        None => {
+                            self.eof = true;
+                            break;
+                        }
+                        Some(Err(e)) => return Err(super::errno::from_host(e)),
+                        Some(Ok(e)) => batch.push(dir, e.file_name().to_bytes(), e.ino(), e.file_type(), 0),
+                    }
+                }
             }
+        }
+        let first = batch.first;
+        if !first {
+            self.batch_start = start;
         }
         if first {
             // Nothing more: keep what is in memory.
@@ -144,7 +234,8 @@ impl DirStream {
             return Ok(false);
         }
         self.loaded = true;
-        if self.marks.last().is_none_or(|m| m.index < start) {
+        let seekable = !matches!(self.source, Source::Stream(_));
+        if seekable && self.marks.last().is_none_or(|m| m.index < start) {
             self.marks.push(Mark { index: start, host_offset: start_offset });
         }
         Ok(true)

@@ -21,8 +21,9 @@
 //! `*at` call that does not follow it.
 
 use super::errno::HostResult;
+use super::platform::{dir_handle, is_path_handle};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
-use rustix::fs::{Mode, OFlags, ResolveFlags};
+use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno as Host;
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -44,6 +45,7 @@ pub const ESCAPE: Errno = Errno::PERM;
 
 /// How many times an `openat2` interrupted by a concurrent rename is retried
 /// before the manual resolver takes over for that call.
+#[cfg(target_os = "linux")]
 const OPENAT2_RETRIES: u32 = 8;
 
 /// Which resolver to use.
@@ -61,11 +63,33 @@ pub enum Resolver {
 static OPENAT2: AtomicU8 = AtomicU8::new(0);
 
 fn openat2_usable(resolver: Resolver) -> bool {
-    resolver == Resolver::Auto && OPENAT2.load(Ordering::Relaxed) != 2
+    cfg!(target_os = "linux")
+        && super::platform::linux_fast()
+        && resolver == Resolver::Auto
+        && OPENAT2.load(Ordering::Relaxed) != 2
+}
+
+/// `openat` of one name. FreeBSD reports `O_NOFOLLOW` on a symlink as
+/// `EMLINK`; it is `ELOOP` here, as on the other systems.
+fn openat(dir: BorrowedFd<'_>, name: &[u8], flags: OFlags, mode: Mode) -> Result<OwnedFd, Host> {
+    let r = rustix::fs::openat(dir, name, flags, mode);
+    #[cfg(target_os = "freebsd")]
+    if matches!(r, Err(Host::MLINK)) && flags.contains(OFlags::NOFOLLOW) {
+        return Err(Host::LOOP);
+    }
+    r
 }
 
 /// Tries `openat2`; `None` means "use the manual resolver instead".
+#[cfg(not(target_os = "linux"))]
+fn try_openat2(_: BorrowedFd<'_>, _: &[u8], _: OFlags, _: Mode) -> Option<Result<OwnedFd, Errno>> {
+    None
+}
+
+/// Tries `openat2`; `None` means "use the manual resolver instead".
+#[cfg(target_os = "linux")]
 fn try_openat2(dir: BorrowedFd<'_>, path: &[u8], flags: OFlags, mode: Mode) -> Option<Result<OwnedFd, Errno>> {
+    use rustix::fs::ResolveFlags;
     let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
     for _ in 0..OPENAT2_RETRIES {
         match rustix::fs::openat2(dir, path, flags | OFlags::CLOEXEC, mode, resolve) {
@@ -163,8 +187,40 @@ pub fn stat(resolver: Resolver, root: BorrowedFd<'_>, path: &str, follow: bool) 
             r => return r.wasi(),
         }
     }
-    let fd = open(resolver, root, path, OFlags::PATH, Mode::empty(), follow)?;
-    rustix::fs::fstat(&fd).wasi()
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if super::platform::linux_fast() {
+        let fd = open(resolver, root, path, OFlags::PATH, Mode::empty(), follow)?;
+        return rustix::fs::fstat(&fd).wasi();
+    }
+    let found = locate(resolver, root, path, follow)?;
+    let st = match &found.last {
+        Last::Name(name) => rustix::fs::statat(&found.dir, &name[..], rustix::fs::AtFlags::SYMLINK_NOFOLLOW).wasi()?,
+        Last::Itself => rustix::fs::fstat(&found.dir).wasi()?,
+    };
+    if found.trailing_slash && rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::Directory {
+        return Err(Errno::NOTDIR);
+    }
+    Ok(st)
+}
+
+/// Finds what `path` names without opening it (where there is no `O_PATH`
+/// to open a bare handle with): the directory that holds it and its last
+/// name, which is not a symlink when `follow` is set or the path ends in
+/// a slash (a trailing slash follows, as the kernel does).
+///
+/// # Errors
+/// As [`parent`] and [`parent_following`].
+pub fn locate<'a, 'p>(
+    resolver: Resolver,
+    root: BorrowedFd<'a>,
+    path: &'p str,
+    follow: bool,
+) -> Result<Parent<'a, 'p>, Errno> {
+    if follow || ends_as_directory(path.as_bytes()) {
+        parent_following(root, path)
+    } else {
+        parent(resolver, root, path)
+    }
 }
 
 /// Opens `path` beneath `root` with `flags` (and `mode` when creating).
@@ -189,10 +245,10 @@ pub fn open(
     // openat2 refuses a mode without O_CREAT (openat ignores it).
     let mode = if flags.contains(OFlags::CREATE) { mode } else { Mode::empty() };
     if let Some(name) = single_name(path) {
-        match rustix::fs::openat(root, name, flags | OFlags::NOFOLLOW | OFlags::CLOEXEC, mode) {
+        match openat(root, name.as_bytes(), flags | OFlags::NOFOLLOW | OFlags::CLOEXEC, mode) {
             // A symlink to follow: the resolver's job.
             Err(Host::LOOP | Host::NOTDIR) if follow => {}
-            Ok(fd) if follow && flags.contains(OFlags::PATH) && is_symlink(&fd) => {}
+            Ok(fd) if follow && is_path_handle(flags) && is_symlink(&fd) => {}
             r => return r.wasi(),
         }
     }
@@ -224,7 +280,7 @@ fn open_manual(root: BorrowedFd<'_>, path: &str, flags: OFlags, mode: Mode, foll
             }
             f |= OFlags::DIRECTORY;
         }
-        match rustix::fs::openat(walk.current(), name, f, mode) {
+        match openat(walk.current(), name, f, mode) {
             // The last name is a symlink (with O_DIRECTORY | O_NOFOLLOW the
             // kernel calls it "not a directory"): expand it and go on.
             Err(e @ (Host::LOOP | Host::NOTDIR)) if follow => {
@@ -240,7 +296,7 @@ fn open_manual(root: BorrowedFd<'_>, path: &str, flags: OFlags, mode: Mode, foll
             }
             // With O_PATH | O_NOFOLLOW the kernel opens a symlink itself
             // rather than failing: when following, expand it.
-            Ok(fd) if follow && flags.contains(OFlags::PATH) && is_symlink(&fd) => {
+            Ok(fd) if follow && is_path_handle(flags) && is_symlink(&fd) => {
                 let name = name.to_vec();
                 match walk.read_link(&name) {
                     Ok(target) => walk.push_target(&target)?,
@@ -275,7 +331,7 @@ pub fn parent<'a, 'p>(resolver: Resolver, root: BorrowedFd<'a>, path: &'p str) -
         Some(i) => (&trimmed[..i], &trimmed[i + 1..]),
         None => ("", trimmed),
     };
-    let dir_flags = OFlags::PATH | OFlags::DIRECTORY;
+    let dir_flags = dir_handle();
     let (dir, last) = match name {
         // "x/.." names the parent of x: resolve the whole path as a directory.
         ".." => (DirFd::Owned(open(resolver, root, trimmed, dir_flags, Mode::empty(), true)?), Last::Itself),
@@ -409,8 +465,8 @@ impl<'a> Walk<'a> {
             if self.pending.is_empty() {
                 return Ok(Final::Name(c));
             }
-            let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-            match rustix::fs::openat(self.current(), &c[..], flags, Mode::empty()) {
+            let flags = dir_handle() | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+            match openat(self.current(), &c[..], flags, Mode::empty()) {
                 Ok(fd) if self.stack.len() >= MAX_HELD_DIRS => {
                     drop(fd);
                     return Err(Errno::NAMETOOLONG);

@@ -6,7 +6,7 @@ use super::errno::{HostResult, retry};
 use super::stat::classify;
 use super::table::{Access, Entry, FdTable, Kind};
 use rustix::fd::BorrowedFd;
-use rustix::net::{RecvAncillaryBuffer, RecvFlags, ReturnFlags, SendAncillaryBuffer, SendFlags, Shutdown, SocketFlags};
+use rustix::net::{RecvAncillaryBuffer, RecvFlags, ReturnFlags, SendAncillaryBuffer, SendFlags, Shutdown};
 use std::io::{IoSlice, IoSliceMut};
 use wasi_abi::{Errno, Fd, Fdflags, Riflags, Roflags, Sdflags, Size};
 
@@ -28,12 +28,8 @@ pub(crate) fn accept(table: &mut FdTable, fd: Fd, flags: Fdflags) -> Result<Fd, 
     if listener.emulates_nonblock() {
         super::nonblock::ready_to_accept(host)?;
     }
-    let mut sock_flags = SocketFlags::CLOEXEC;
-    if flags.contains(Fdflags::NONBLOCK) {
-        sock_flags |= SocketFlags::NONBLOCK;
-    }
     // A listener the guest made non-blocking accepts without waiting.
-    let conn = retry(|| rustix::net::accept_with(host, sock_flags))?;
+    let conn = retry(|| super::platform::accept(host, flags.contains(Fdflags::NONBLOCK)))?;
     let readonly = listener.readonly;
     let (kind, filetype) = classify(rustix::fd::AsFd::as_fd(&conn))?;
     let mut entry = Entry::new(conn, kind, filetype, Access::READ_WRITE);
@@ -73,7 +69,7 @@ pub(crate) fn recv_from(
 /// `sock_send`: never raises SIGPIPE on the host; a closed peer is `EPIPE`.
 pub(crate) fn send(table: &FdTable, fd: Fd, bufs: &[IoSlice<'_>]) -> Result<Size, Errno> {
     let (e, host) = socket(table, fd)?;
-    let mut f = SendFlags::NOSIGNAL;
+    let mut f = super::platform::no_sigpipe();
     if e.emulates_nonblock() {
         f |= SendFlags::DONTWAIT;
     }

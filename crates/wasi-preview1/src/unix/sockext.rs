@@ -8,7 +8,7 @@ use super::table::{Access, Entry, FdTable};
 use crate::net::NetPolicy;
 use crate::system::{AddrInfo, AddrInfoHints};
 use rustix::fd::AsFd;
-use rustix::net::{AddressFamily as HostFamily, SendAncillaryBuffer, SendFlags, SocketFlags, SocketType, sockopt};
+use rustix::net::{AddressFamily as HostFamily, SendAncillaryBuffer, SendFlags, SocketType, sockopt};
 use std::io::IoSlice;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use wasi_abi::wasmedge::{AddressFamily, AiFlags, Protocol, SockOpt, SockOptLevel, SockType};
@@ -61,7 +61,7 @@ pub(crate) fn open(
         SockType::Dgram => SocketType::DGRAM,
         SockType::Any => return Err(Errno::INVAL),
     };
-    let fd = rustix::net::socket_with(family, ty, SocketFlags::CLOEXEC, None).wasi()?;
+    let fd = super::platform::socket(family, ty).wasi()?;
     let (kind, filetype) = classify(fd.as_fd())?;
     table.insert(Entry::new(fd, kind, filetype, Access::READ_WRITE))
 }
@@ -109,7 +109,7 @@ fn bind_before_sending(host: rustix::fd::BorrowedFd<'_>, policy: &NetPolicy, to:
     // The source address for `to`: what a socket of this family connected
     // there is bound to.
     let family = if local.is_ipv4() { HostFamily::INET } else { HostFamily::INET6 };
-    let probe = rustix::net::socket_with(family, SocketType::DGRAM, SocketFlags::CLOEXEC, None).wasi()?;
+    let probe = super::platform::socket(family, SocketType::DGRAM).wasi()?;
     rustix::net::connect(&probe, to).wasi()?;
     let source = inet(rustix::net::getsockname(&probe).wasi()?)?;
     if !policy.allows_any_port(source.ip()) {
@@ -129,7 +129,7 @@ pub(crate) fn send_to(
     let (e, host) = socket(table, fd)?;
     allowed(net, &addr)?;
     bind_before_sending(host, grant(net)?, &addr)?;
-    let mut f = SendFlags::NOSIGNAL;
+    let mut f = super::platform::no_sigpipe();
     if e.emulates_nonblock() {
         f |= SendFlags::DONTWAIT;
     }
@@ -164,7 +164,11 @@ pub(crate) fn getsockopt(table: &FdTable, fd: Fd, _level: SockOptLevel, name: So
         SockOpt::RcvBuf => i32::try_from(sockopt::socket_recv_buffer_size(host).wasi()?).unwrap_or(i32::MAX),
         SockOpt::KeepAlive => flag(sockopt::socket_keepalive(host).wasi()?),
         SockOpt::OobInline => flag(sockopt::socket_oobinline(host).wasi()?),
+        #[cfg(not(any(target_os = "macos", target_os = "ios")))]
         SockOpt::AcceptConn => flag(sockopt::socket_acceptconn(host).wasi()?),
+        // rustix offers no SO_ACCEPTCONN on Apple systems (docs/platforms.md).
+        #[cfg(any(target_os = "macos", target_os = "ios"))]
+        SockOpt::AcceptConn => return Err(Errno::NOTSUP),
         unsupported!() => return Err(Errno::NOTSUP),
     })
 }

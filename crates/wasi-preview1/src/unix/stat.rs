@@ -17,8 +17,8 @@ fn nanos(secs: i64, nsec: i64) -> Timestamp {
 #[allow(clippy::unnecessary_cast)]
 pub(crate) fn filestat(st: &Stat) -> Filestat {
     Filestat {
-        dev: st.st_dev,
-        ino: st.st_ino,
+        dev: st.st_dev as u64,
+        ino: st.st_ino as u64,
         filetype: filetype_of(FileType::from_raw_mode(st.st_mode)),
         nlink: st.st_nlink as u64,
         size: u64::try_from(st.st_size).unwrap_or(0),

@@ -12,7 +12,6 @@
 //! default action should feed large inputs from a file instead.
 
 use rustix::fd::OwnedFd;
-use rustix::pipe::{PipeFlags, pipe_with};
 use std::io::{self, Read, Write};
 use std::thread::JoinHandle;
 
@@ -26,7 +25,7 @@ impl Capture {
     /// Starts capturing at most `capacity` bytes; the returned fd is the
     /// pipe's write end, for the guest.
     pub(crate) fn start(name: &str, capacity: usize) -> io::Result<(Capture, OwnedFd)> {
-        let (r, w) = pipe_with(PipeFlags::CLOEXEC)?;
+        let (r, w) = cloexec_pipe()?;
         let thread = std::thread::Builder::new().name(format!("wasi-{name}")).spawn(move || {
             let mut kept = Vec::new();
             let mut dropped = 0u64;
@@ -59,7 +58,7 @@ impl Capture {
 
 /// A pipe holding `bytes`, then end-of-file; returns the read end.
 pub(crate) fn feed(bytes: Vec<u8>) -> io::Result<OwnedFd> {
-    let (r, w) = pipe_with(PipeFlags::CLOEXEC)?;
+    let (r, w) = cloexec_pipe()?;
     // Write what the pipe holds now; most inputs fit, and need no thread.
     rustix::fs::fcntl_setfl(&w, rustix::fs::OFlags::NONBLOCK)?;
     let mut done = 0;
@@ -79,6 +78,22 @@ pub(crate) fn feed(bytes: Vec<u8>) -> io::Result<OwnedFd> {
         })?;
     }
     Ok(r)
+}
+
+/// A pipe, both ends close-on-exec.
+fn cloexec_pipe() -> rustix::io::Result<(rustix::fd::OwnedFd, rustix::fd::OwnedFd)> {
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    {
+        // No pipe2: set right after (wasi-run forks nothing in between).
+        let (r, w) = rustix::pipe::pipe()?;
+        rustix::io::fcntl_setfd(&r, rustix::io::FdFlags::CLOEXEC)?;
+        rustix::io::fcntl_setfd(&w, rustix::io::FdFlags::CLOEXEC)?;
+        Ok((r, w))
+    }
+    #[cfg(not(any(target_os = "macos", target_os = "ios")))]
+    {
+        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+    }
 }
 
 #[cfg(test)]

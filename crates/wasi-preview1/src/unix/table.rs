@@ -56,7 +56,7 @@ impl Access {
 
     /// The access mode of open flags.
     pub(crate) fn of_flags(flags: OFlags) -> Access {
-        if flags.contains(OFlags::PATH) {
+        if super::platform::is_path_handle(flags) {
             return Access { read: false, write: false };
         }
         match flags & OFlags::RWMODE {

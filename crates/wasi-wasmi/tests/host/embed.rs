@@ -293,7 +293,9 @@ fn inherited_stdio_and_environment() {
     for fd in 0..3 {
         let ours = rustix::fs::fstat(own_stdio(fd)).unwrap();
         let theirs = sys.fd_filestat_get(fd).unwrap();
-        assert_eq!((theirs.dev, theirs.ino), (ours.st_dev, ours.st_ino), "fd {fd}");
+        #[allow(clippy::unnecessary_cast)] // st_dev is 32 bits on some systems
+        let ours = (ours.st_dev as u64, ours.st_ino as u64);
+        assert_eq!((theirs.dev, theirs.ino), ours, "fd {fd}");
     }
     let env: Vec<Vec<u8>> = sys.environ_get().unwrap().iter().map(<[u8]>::to_vec).collect();
     let path = std::env::var("PATH").unwrap();

