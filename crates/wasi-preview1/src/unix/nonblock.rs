@@ -52,17 +52,14 @@ pub(crate) fn read(kind: Kind, fd: BorrowedFd<'_>, bufs: &mut [IoSliceMut<'_>]) 
         let flags = RecvFlags::DONTWAIT;
         return rustix::net::recvmsg(fd, bufs, &mut RecvAncillaryBuffer::default(), flags).map(|m| m.bytes).wasi();
     }
-    #[cfg(target_os = "linux")]
-    if super::platform::linux_fast() {
-        match rustix::io::preadv2(fd, bufs, CURRENT_POSITION, rustix::io::ReadWriteFlags::NOWAIT) {
-            Err(Host::OPNOTSUPP | Host::INVAL) => {}
-            r => return r.wasi(),
+    stream(fd, PollFlags::IN, |nowait| {
+        #[cfg(target_os = "linux")]
+        if nowait {
+            return rustix::io::preadv2(fd, bufs, CURRENT_POSITION, rustix::io::ReadWriteFlags::NOWAIT);
         }
-    }
-    if !ready(fd, PollFlags::IN)? {
-        return Err(Errno::AGAIN);
-    }
-    rustix::io::readv(fd, bufs).wasi()
+        let _ = nowait;
+        rustix::io::readv(fd, bufs)
+    })
 }
 
 /// A write that never blocks, to a shared stream or socket.
@@ -71,17 +68,34 @@ pub(crate) fn write(kind: Kind, fd: BorrowedFd<'_>, bufs: &[IoSlice<'_>]) -> Res
         let flags = SendFlags::DONTWAIT | super::platform::no_sigpipe();
         return rustix::net::sendmsg(fd, bufs, &mut SendAncillaryBuffer::default(), flags).wasi();
     }
-    #[cfg(target_os = "linux")]
-    if super::platform::linux_fast() {
-        match rustix::io::pwritev2(fd, bufs, CURRENT_POSITION, rustix::io::ReadWriteFlags::NOWAIT) {
+    stream(fd, PollFlags::OUT, |nowait| {
+        #[cfg(target_os = "linux")]
+        if nowait {
+            return rustix::io::pwritev2(fd, bufs, CURRENT_POSITION, rustix::io::ReadWriteFlags::NOWAIT);
+        }
+        let _ = nowait;
+        rustix::io::writev(fd, bufs)
+    })
+}
+
+/// A transfer on a shared stream: `transfer(true)` (with `RWF_NOWAIT`,
+/// Linux only) unless the stream does not support it, else readiness for
+/// `want` and then `transfer(false)`.
+fn stream(
+    fd: BorrowedFd<'_>,
+    want: PollFlags,
+    mut transfer: impl FnMut(bool) -> rustix::io::Result<usize>,
+) -> Result<usize, Errno> {
+    if cfg!(target_os = "linux") && super::platform::linux_fast() {
+        match transfer(true) {
             Err(Host::OPNOTSUPP | Host::INVAL) => {}
             r => return r.wasi(),
         }
     }
-    if !ready(fd, PollFlags::OUT)? {
+    if !ready(fd, want)? {
         return Err(Errno::AGAIN);
     }
-    rustix::io::writev(fd, bufs).wasi()
+    transfer(false).wasi()
 }
 
 /// An accept that never blocks, on a shared listening socket.
