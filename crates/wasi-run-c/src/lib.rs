@@ -1,0 +1,1002 @@
+//! The C API of wasi-run (`include/wasi_run.h`, generated from this file
+//! by cbindgen): load a module, describe a WASI preview1 system (arguments,
+//! environment, preopens, stdio, limits, determinism), run `_start` or call
+//! an export, and read how it ended and what it wrote. docs/c-api.md is the
+//! guide.
+//!
+//! Conventions, for every function:
+//!
+//! - **Handles are opaque** and owned by the caller from the function that
+//!   returns them until the matching `_delete`. Deleting `NULL` does
+//!   nothing. No function keeps a pointer it was given after it returns,
+//!   except the `userdata` of an output callback (see
+//!   [`wasirun_config_output_callback`]).
+//! - **Strings** passed in are NUL-terminated UTF-8 (arguments and
+//!   environment may be any bytes); strings returned belong to the handle
+//!   they came from and live as long as it does.
+//! - **Errors**: a function that can fail returns `NULL` or `false`, and,
+//!   when given a non-null `error_out`, stores there a `wasirun_error`
+//!   the caller must delete. A panic inside the library never crosses into
+//!   C: it is caught and reported as an error (or a failed result).
+//! - **Threads**: a module may be shared by any number of threads and runs
+//!   at once. A config may be read by concurrent runs but not changed while
+//!   one uses it. A result belongs to one thread at a time. Output
+//!   callbacks are called on the thread that runs the guest.
+
+#![allow(unsafe_code)]
+#![allow(non_camel_case_types)]
+
+use std::ffi::{CStr, CString, c_char, c_int, c_void};
+use std::io::IoSlice;
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
+use wasi_preview1::Deterministic;
+use wasi_preview1::abi::{Errno, Fdflags, Filetype, Size};
+use wasi_preview1::file::VirtualFile;
+use wasi_preview1::unix::{Output, UnixSystem, UnixSystemBuilder};
+use wasi_wasmi::{Exit, Finished, Limits, Run, RunError, engine_config, engine_config_for};
+use wasmi::{Engine, Module, Val};
+
+/// A compiled module (validated when loaded). Shareable across threads.
+#[derive(Debug)]
+pub struct wasirun_module {
+    bytes: Vec<u8>,
+    plain: (Engine, Module),
+}
+
+/// An error message.
+#[derive(Debug)]
+pub struct wasirun_error {
+    message: CString,
+}
+
+/// What one stdio stream of the guest is connected to.
+#[derive(Debug, Default)]
+enum StdioChoice {
+    /// Nothing: reads see end-of-file, writes are discarded.
+    #[default]
+    Null,
+    /// This process's own stream.
+    Inherit,
+    /// A host fd (duplicated for each run).
+    Fd(OwnedFd),
+    /// Bytes to read (stdin).
+    Bytes(Vec<u8>),
+    /// Captured up to a capacity (stdout, stderr).
+    Capture(usize),
+    /// Each write handed to a callback (stdout, stderr).
+    Callback(Callback),
+}
+
+/// A C output callback and its context.
+#[derive(Debug, Clone, Copy)]
+struct Callback {
+    write: wasirun_write_fn,
+    userdata: *mut c_void,
+}
+
+// SAFETY: the callback and its userdata are only ever used on the thread
+// that runs the guest; the C caller promises (docs/c-api.md, and the doc of
+// `wasirun_config_output_callback`) that calling them from that thread is
+// sound. Nothing else is done with the pointer.
+unsafe impl Send for Callback {}
+// SAFETY: as above; a shared config only copies the pair.
+unsafe impl Sync for Callback {}
+
+/// A preopened host directory.
+#[derive(Debug)]
+struct Preopen {
+    dir: OwnedFd,
+    guest: String,
+    readonly: bool,
+}
+
+/// Everything a run's system is built from. Reusable: each run builds a
+/// fresh system from it.
+#[derive(Debug, Default)]
+pub struct wasirun_config {
+    args: Vec<Vec<u8>>,
+    env: Vec<(Vec<u8>, Vec<u8>)>,
+    inherit_env: bool,
+    preopens: Vec<Preopen>,
+    stdio: [StdioChoice; 3],
+    limits: Limits,
+    max_open_files: Option<usize>,
+    deterministic: Option<u64>,
+}
+
+/// How a run ended.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wasirun_outcome {
+    /// The guest returned or called `proc_exit`: see
+    /// [`wasirun_result_exit_code`].
+    WASIRUN_EXITED = 0,
+    /// The guest trapped: [`wasirun_result_message`] says how.
+    WASIRUN_TRAPPED = 1,
+    /// The guest used up its fuel ([`wasirun_config_fuel`]).
+    WASIRUN_OUT_OF_FUEL = 2,
+    /// The guest ran past its time limit ([`wasirun_config_timeout_ms`]).
+    WASIRUN_TIMED_OUT = 3,
+    /// The guest did not run: its imports could not be satisfied, the
+    /// entry point is missing or unusable, or the system could not be
+    /// built. [`wasirun_result_message`] says why.
+    WASIRUN_FAILED = 4,
+}
+
+/// The type of a [`wasirun_val`].
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum wasirun_valkind {
+    /// `i32`.
+    WASIRUN_I32 = 0,
+    /// `i64`.
+    WASIRUN_I64 = 1,
+    /// `f32`.
+    WASIRUN_F32 = 2,
+    /// `f64`.
+    WASIRUN_F64 = 3,
+}
+
+/// The value of a [`wasirun_val`], as its `kind` says.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union wasirun_valunion {
+    /// For `WASIRUN_I32`.
+    pub i32: i32,
+    /// For `WASIRUN_I64`.
+    pub i64: i64,
+    /// For `WASIRUN_F32`.
+    pub f32: f32,
+    /// For `WASIRUN_F64`.
+    pub f64: f64,
+}
+
+/// An argument to, or a result of, an exported function.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct wasirun_val {
+    /// Which member of `of` holds the value.
+    pub kind: wasirun_valkind,
+    /// The value.
+    pub of: wasirun_valunion,
+}
+
+impl std::fmt::Debug for wasirun_valunion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("wasirun_valunion { .. }")
+    }
+}
+
+impl std::fmt::Debug for wasirun_val {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("wasirun_val").field("kind", &self.kind).finish_non_exhaustive()
+    }
+}
+
+/// Receives what the guest writes to a stream: `len` bytes at `data`
+/// (valid only during the call). Called on the thread running the guest.
+pub type wasirun_write_fn = extern "C" fn(userdata: *mut c_void, data: *const u8, len: usize);
+
+/// How a run ended, what the called export returned, and what the guest
+/// wrote to captured streams.
+#[derive(Debug)]
+pub struct wasirun_result {
+    outcome: wasirun_outcome,
+    exit_code: i32,
+    message: CString,
+    values: Vec<Val>,
+    memory_refused: usize,
+    output: Output,
+}
+
+// ---------------------------------------------------------------------------
+// Helpers.
+
+/// Runs `f`, turning a panic into `fallback`.
+fn guarded<T>(fallback: T, f: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
+}
+
+fn c_string(s: impl Into<Vec<u8>>) -> CString {
+    let mut bytes = s.into();
+    bytes.retain(|&b| b != 0);
+    CString::new(bytes).unwrap_or_default()
+}
+
+/// Stores an error for the caller, if it asked for one.
+///
+/// # Safety
+/// `error_out` is null or valid for a write of one pointer.
+unsafe fn set_error(error_out: *mut *mut wasirun_error, message: impl std::fmt::Display) {
+    if !error_out.is_null() {
+        let e = Box::new(wasirun_error { message: c_string(message.to_string()) });
+        // SAFETY: non-null, and valid for writes by the caller's contract.
+        unsafe { *error_out = Box::into_raw(e) };
+    }
+}
+
+/// The value, or `None` with the error stored for the caller.
+///
+/// # Safety
+/// As [`set_error`].
+unsafe fn or_error<T>(r: Result<T, String>, error_out: *mut *mut wasirun_error) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(e) => {
+            // SAFETY: by the caller's contract.
+            unsafe { set_error(error_out, e) };
+            None
+        }
+    }
+}
+
+/// The bytes of a C string, or `None` for a null pointer.
+///
+/// # Safety
+/// `s` is null or points to a NUL-terminated string.
+unsafe fn bytes_of<'a>(s: *const c_char) -> Option<&'a [u8]> {
+    // SAFETY: by the caller's contract.
+    (!s.is_null()).then(|| unsafe { CStr::from_ptr(s) }.to_bytes())
+}
+
+/// A config from a caller's pointer.
+///
+/// # Safety
+/// `config` is null or a live config from [`wasirun_config_new`], not used
+/// by another thread during the call.
+unsafe fn config_mut<'a>(config: *mut wasirun_config) -> Option<&'a mut wasirun_config> {
+    // SAFETY: by the caller's contract.
+    unsafe { config.as_mut() }
+}
+
+// ---------------------------------------------------------------------------
+// Modules and errors.
+
+/// The library's version, as a static string.
+#[unsafe(no_mangle)]
+pub extern "C" fn wasirun_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+fn load(bytes: Vec<u8>) -> Result<wasirun_module, String> {
+    let engine = Engine::new(&engine_config());
+    let module = Module::new(&engine, &bytes[..]).map_err(|e| format!("invalid module: {e}"))?;
+    Ok(wasirun_module { bytes, plain: (engine, module) })
+}
+
+/// Loads and validates a module from `len` bytes at `bytes` (a binary
+/// module; the bytes are copied). Returns `NULL` on failure, with the
+/// reason in `*error_out` if `error_out` is not `NULL`. The caller owns the
+/// module: free it with [`wasirun_module_delete`].
+///
+/// # Safety
+/// `bytes` is valid for reads of `len` bytes; `error_out` is null or valid
+/// for a write of one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_module_new(
+    bytes: *const u8,
+    len: usize,
+    error_out: *mut *mut wasirun_error,
+) -> *mut wasirun_module {
+    let r = guarded(Err("the library panicked".to_string()), || {
+        if bytes.is_null() {
+            return Err("no module bytes (NULL)".to_string());
+        }
+        // SAFETY: valid for `len` bytes by the caller's contract.
+        load(unsafe { std::slice::from_raw_parts(bytes, len) }.to_vec())
+    });
+    // SAFETY: by the caller's contract.
+    unsafe { or_error(r, error_out) }.map_or(std::ptr::null_mut(), |m| Box::into_raw(Box::new(m)))
+}
+
+/// Loads and validates the module in the file at `path` (binary, or `.wat`
+/// text). Returns `NULL` on failure, with the reason (naming the path) in
+/// `*error_out`. The caller owns the module.
+///
+/// # Safety
+/// `path` is a NUL-terminated string; `error_out` is null or valid for a
+/// write of one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_module_from_file(
+    path: *const c_char,
+    error_out: *mut *mut wasirun_error,
+) -> *mut wasirun_module {
+    let r = guarded(Err("the library panicked".to_string()), || {
+        // SAFETY: by the caller's contract.
+        let path = unsafe { bytes_of(path) }.ok_or("no path (NULL)")?;
+        let path = std::path::Path::new(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path));
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let bytes = match wat::parse_bytes(&bytes) {
+            Ok(b) => b.into_owned(),
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        load(bytes).map_err(|e| format!("{}: {e}", path.display()))
+    });
+    // SAFETY: by the caller's contract.
+    unsafe { or_error(r, error_out) }.map_or(std::ptr::null_mut(), |m| Box::into_raw(Box::new(m)))
+}
+
+/// Frees a module. `NULL` does nothing.
+///
+/// # Safety
+/// `module` is null or from [`wasirun_module_new`] or
+/// [`wasirun_module_from_file`], not yet freed, and not in use by a run.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_module_delete(module: *mut wasirun_module) {
+    if !module.is_null() {
+        // SAFETY: owned by the caller, who gives it up.
+        guarded((), || drop(unsafe { Box::from_raw(module) }));
+    }
+}
+
+/// The message of an error: a NUL-terminated string that lives as long as
+/// the error.
+///
+/// # Safety
+/// `error` is a live error.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_error_message(error: *const wasirun_error) -> *const c_char {
+    // SAFETY: by the caller's contract.
+    match unsafe { error.as_ref() } {
+        Some(e) => e.message.as_ptr(),
+        None => c"".as_ptr(),
+    }
+}
+
+/// Frees an error. `NULL` does nothing.
+///
+/// # Safety
+/// `error` is null or an error this library stored, not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_error_delete(error: *mut wasirun_error) {
+    if !error.is_null() {
+        // SAFETY: owned by the caller, who gives it up.
+        drop(unsafe { Box::from_raw(error) });
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Configs.
+
+/// A new config: no arguments, an empty environment, no preopens, stdio
+/// connected to nothing (reads see end-of-file, writes are discarded), no
+/// limits. The caller owns it: free it with [`wasirun_config_delete`].
+#[unsafe(no_mangle)]
+pub extern "C" fn wasirun_config_new() -> *mut wasirun_config {
+    guarded(std::ptr::null_mut(), || Box::into_raw(Box::default()))
+}
+
+/// Frees a config (and closes the directories and fds it holds). `NULL`
+/// does nothing.
+///
+/// # Safety
+/// `config` is null or from [`wasirun_config_new`], not yet freed, and not
+/// in use by a run.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_delete(config: *mut wasirun_config) {
+    if !config.is_null() {
+        // SAFETY: owned by the caller, who gives it up.
+        guarded((), || drop(unsafe { Box::from_raw(config) }));
+    }
+}
+
+/// Appends `arg` to the guest's arguments (the first is the program name,
+/// by convention). Returns `false` if `config` or `arg` is `NULL`.
+///
+/// # Safety
+/// `config` is a live config; `arg` is a NUL-terminated string (copied).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_arg(config: *mut wasirun_config, arg: *const c_char) -> bool {
+    // SAFETY: by the caller's contract.
+    match (unsafe { config_mut(config) }, unsafe { bytes_of(arg) }) {
+        (Some(c), Some(a)) => {
+            c.args.push(a.to_vec());
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Sets the guest environment variable `name` to `value` (copied; a later
+/// setting of the same name wins). Returns `false` if a pointer is `NULL`
+/// or `name` is empty or holds `=`.
+///
+/// # Safety
+/// `config` is a live config; `name` and `value` are NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_env(
+    config: *mut wasirun_config,
+    name: *const c_char,
+    value: *const c_char,
+) -> bool {
+    // SAFETY: by the caller's contract.
+    let (Some(c), Some(n), Some(v)) =
+        (unsafe { config_mut(config) }, unsafe { bytes_of(name) }, unsafe { bytes_of(value) })
+    else {
+        return false;
+    };
+    if n.is_empty() || n.contains(&b'=') {
+        return false;
+    }
+    c.env.retain(|(k, _)| k != n);
+    c.env.push((n.to_vec(), v.to_vec()));
+    true
+}
+
+/// Gives the guest this process's environment (at run time), before the
+/// variables set with [`wasirun_config_env`], which win.
+///
+/// # Safety
+/// `config` is null or a live config.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_inherit_env(config: *mut wasirun_config) {
+    // SAFETY: by the caller's contract.
+    if let Some(c) = unsafe { config_mut(config) } {
+        c.inherit_env = true;
+    }
+}
+
+/// Preopens the host directory `host_path` under the guest path
+/// `guest_path`, read-only if `readonly` (nothing beneath it can be
+/// created, changed or removed). The directory is opened now; the config
+/// keeps it open until deleted. Preopens get fds 3, 4, ... in the order
+/// added. Returns `false` on failure, with the reason in `*error_out`.
+///
+/// # Safety
+/// `config` is a live config; the paths are NUL-terminated strings;
+/// `error_out` is null or valid for a write of one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_preopen_dir(
+    config: *mut wasirun_config,
+    host_path: *const c_char,
+    guest_path: *const c_char,
+    readonly: bool,
+    error_out: *mut *mut wasirun_error,
+) -> bool {
+    let r = guarded(Err("the library panicked".to_string()), || {
+        // SAFETY: by the caller's contract.
+        let c = unsafe { config_mut(config) }.ok_or("no config (NULL)")?;
+        // SAFETY: by the caller's contract.
+        let host = unsafe { bytes_of(host_path) }.ok_or("no host path (NULL)")?;
+        // SAFETY: by the caller's contract.
+        let guest = unsafe { bytes_of(guest_path) }.ok_or("no guest path (NULL)")?;
+        let guest = std::str::from_utf8(guest).map_err(|_| "the guest path is not UTF-8")?.to_string();
+        let flags = rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
+        let shown = String::from_utf8_lossy(host).into_owned();
+        let dir = rustix::fs::open(host, flags, rustix::fs::Mode::empty())
+            .map_err(|e| format!("cannot open directory {shown}: {}", std::io::Error::from(e)))?;
+        c.preopens.push(Preopen { dir, guest, readonly });
+        Ok(())
+    });
+    // SAFETY: by the caller's contract.
+    unsafe { or_error(r, error_out) }.is_some()
+}
+
+/// Which stdio stream: 0 stdin, 1 stdout, 2 stderr.
+///
+/// # Safety
+/// As [`config_mut`].
+unsafe fn stream<'a>(config: *mut wasirun_config, which: c_int) -> Option<&'a mut StdioChoice> {
+    let which = usize::try_from(which).ok().filter(|&w| w < 3)?;
+    // SAFETY: by the caller's contract.
+    unsafe { config_mut(config) }.map(|c| &mut c.stdio[which])
+}
+
+/// Connects all three stdio streams to this process's own.
+///
+/// # Safety
+/// `config` is null or a live config.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_inherit_stdio(config: *mut wasirun_config) {
+    for which in 0..3 {
+        // SAFETY: by the caller's contract.
+        if let Some(s) = unsafe { stream(config, which) } {
+            *s = StdioChoice::Inherit;
+        }
+    }
+}
+
+/// Connects stdio stream `which` (0, 1 or 2) to a duplicate of the host fd
+/// `fd` (the caller keeps `fd`; each run gets its own duplicate). Returns
+/// `false` if `which` is not 0, 1 or 2, or `fd` cannot be duplicated.
+///
+/// # Safety
+/// `config` is null or a live config; `fd` is an open fd.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_stdio_fd(config: *mut wasirun_config, which: c_int, fd: c_int) -> bool {
+    if fd < 0 {
+        return false;
+    }
+    // SAFETY: open by the caller's contract; only duplicated, never closed.
+    let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+    let Ok(dup) = rustix::io::fcntl_dupfd_cloexec(borrowed, 3) else { return false };
+    // SAFETY: by the caller's contract.
+    match unsafe { stream(config, which) } {
+        Some(s) => {
+            *s = StdioChoice::Fd(dup);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Gives the guest `len` bytes at `bytes` (copied) as its stdin: it reads
+/// them, then end-of-file.
+///
+/// # Safety
+/// `config` is a live config; `bytes` is valid for reads of `len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_stdin_bytes(config: *mut wasirun_config, bytes: *const u8, len: usize) -> bool {
+    if bytes.is_null() && len > 0 {
+        return false;
+    }
+    // SAFETY: valid for `len` bytes by the caller's contract (or empty).
+    let data = if len == 0 { Vec::new() } else { unsafe { std::slice::from_raw_parts(bytes, len) }.to_vec() };
+    // SAFETY: by the caller's contract.
+    match unsafe { stream(config, 0) } {
+        Some(s) => {
+            *s = StdioChoice::Bytes(data);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Captures up to `capacity` bytes of what the guest writes to stream
+/// `which` (1 stdout, 2 stderr); the rest is dropped (the guest's writes
+/// still succeed). Read them with [`wasirun_result_output`].
+///
+/// # Safety
+/// `config` is null or a live config.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_capture(config: *mut wasirun_config, which: c_int, capacity: usize) -> bool {
+    // SAFETY: by the caller's contract.
+    match unsafe { stream(config, which) } {
+        Some(s) if which != 0 => {
+            *s = StdioChoice::Capture(capacity);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Hands every write the guest makes to stream `which` (1 stdout, 2
+/// stderr) to `write(userdata, data, len)`, on the thread running the
+/// guest, before the guest's write returns (so a game engine can route
+/// guest output to its console). `userdata` is passed through untouched;
+/// it must stay valid while the config is used by a run. The callback must
+/// not call back into this library with the same config or result.
+///
+/// # Safety
+/// `config` is null or a live config; `write` is a function safe to call
+/// with `userdata` from the thread that runs the guest.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_output_callback(
+    config: *mut wasirun_config,
+    which: c_int,
+    write: wasirun_write_fn,
+    userdata: *mut c_void,
+) -> bool {
+    // SAFETY: by the caller's contract.
+    match unsafe { stream(config, which) } {
+        Some(s) if which != 0 => {
+            *s = StdioChoice::Callback(Callback { write, userdata });
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Limits the guest to `fuel` units of work (about one per wasm
+/// instruction); past it the run ends with `WASIRUN_OUT_OF_FUEL`.
+///
+/// # Safety
+/// `config` is null or a live config.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_fuel(config: *mut wasirun_config, fuel: u64) {
+    // SAFETY: by the caller's contract.
+    if let Some(c) = unsafe { config_mut(config) } {
+        c.limits.fuel = Some(fuel);
+    }
+}
+
+/// Limits the guest's linear memories and tables to `bytes` in all;
+/// growing past it fails as the spec allows (`memory.grow` returns -1).
+///
+/// # Safety
+/// `config` is null or a live config.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_max_memory(config: *mut wasirun_config, bytes: usize) {
+    // SAFETY: by the caller's contract.
+    if let Some(c) = unsafe { config_mut(config) } {
+        c.limits.max_memory = Some(bytes);
+    }
+}
+
+/// Limits how long the guest may run, in milliseconds; past it the run
+/// ends with `WASIRUN_TIMED_OUT` (a guest computing is stopped within
+/// milliseconds; one sleeping or blocked reading is woken at the deadline).
+///
+/// # Safety
+/// `config` is null or a live config.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_timeout_ms(config: *mut wasirun_config, ms: u64) {
+    // SAFETY: by the caller's contract.
+    if let Some(c) = unsafe { config_mut(config) } {
+        c.limits.timeout = Some(Duration::from_millis(ms));
+    }
+}
+
+/// Limits how many fds the guest may hold open at once (stdio and preopens
+/// included); past it, opens fail with `EMFILE`.
+///
+/// # Safety
+/// `config` is null or a live config.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_max_open_files(config: *mut wasirun_config, max: usize) {
+    // SAFETY: by the caller's contract.
+    if let Some(c) = unsafe { config_mut(config) } {
+        c.max_open_files = Some(max);
+    }
+}
+
+/// Makes the run reproducible: virtual clocks that start at 0 and advance
+/// only when read, sleeps that take no time, and random bytes from a
+/// stream seeded with `seed`.
+///
+/// # Safety
+/// `config` is null or a live config.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_deterministic(config: *mut wasirun_config, seed: u64) {
+    // SAFETY: by the caller's contract.
+    if let Some(c) = unsafe { config_mut(config) } {
+        c.deterministic = Some(seed);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Running.
+
+/// A guest stream that hands every write to a C callback.
+#[derive(Debug)]
+struct CallbackFile(Callback);
+
+impl VirtualFile for CallbackFile {
+    fn filetype(&self) -> Filetype {
+        Filetype::CharacterDevice
+    }
+    fn readable(&self) -> bool {
+        false
+    }
+    fn write(&mut self, bufs: &[IoSlice<'_>], _flags: Fdflags) -> Result<Size, Errno> {
+        let mut n = 0usize;
+        for b in bufs.iter().filter(|b| !b.is_empty()) {
+            (self.0.write)(self.0.userdata, b.as_ptr(), b.len());
+            n += b.len();
+        }
+        Ok(Size::try_from(n).unwrap_or(Size::MAX))
+    }
+}
+
+/// The system a run of `config` gets.
+fn build_system(config: &wasirun_config) -> Result<UnixSystem, String> {
+    let mut b: UnixSystemBuilder = UnixSystem::builder().args(&config.args);
+    if config.inherit_env {
+        b = b.inherit_env();
+    }
+    b = b.envs(config.env.iter().map(|(k, v)| (k, v)));
+    let dup = |fd: &OwnedFd| fd.try_clone().map_err(|e| format!("cannot duplicate an fd: {e}"));
+    for p in &config.preopens {
+        let fd = dup(&p.dir)?;
+        b = if p.readonly { b.preopen_dir_readonly(fd, p.guest.clone()) } else { b.preopen_dir(fd, p.guest.clone()) };
+    }
+    for (which, choice) in config.stdio.iter().enumerate() {
+        b = match (which, choice) {
+            (_, StdioChoice::Null) => b,
+            (_, StdioChoice::Inherit) => {
+                // SAFETY: 0, 1 and 2 are this process's stdio; only
+                // duplicated here, never closed.
+                let own = unsafe { BorrowedFd::borrow_raw(which as c_int) };
+                match rustix::io::fcntl_dupfd_cloexec(own, 3) {
+                    Ok(fd) => set_fd(b, which, fd),
+                    // A closed stream of our own: the guest's is closed too.
+                    Err(_) => b,
+                }
+            }
+            (_, StdioChoice::Fd(fd)) => set_fd(b, which, dup(fd)?),
+            (0, StdioChoice::Bytes(bytes)) => b.stdin_bytes(bytes.clone()),
+            (1, StdioChoice::Capture(cap)) => b.capture_stdout(*cap),
+            (2, StdioChoice::Capture(cap)) => b.capture_stderr(*cap),
+            (1, StdioChoice::Callback(cb)) => b.stdout_file(CallbackFile(*cb)),
+            (2, StdioChoice::Callback(cb)) => b.stderr_file(CallbackFile(*cb)),
+            _ => b,
+        };
+    }
+    if let Some(max) = config.max_open_files {
+        b = b.max_open_files(max);
+    }
+    b.build().map_err(|e| format!("cannot build the system: {e}"))
+}
+
+fn set_fd(b: UnixSystemBuilder, which: usize, fd: OwnedFd) -> UnixSystemBuilder {
+    match which {
+        0 => b.stdin(fd),
+        1 => b.stdout(fd),
+        _ => b.stderr(fd),
+    }
+}
+
+fn failed(message: impl std::fmt::Display) -> wasirun_result {
+    wasirun_result {
+        outcome: wasirun_outcome::WASIRUN_FAILED,
+        exit_code: -1,
+        message: c_string(message.to_string()),
+        values: Vec::new(),
+        memory_refused: 0,
+        output: Output::default(),
+    }
+}
+
+fn finished(f: Finished<UnixSystem>) -> wasirun_result {
+    let (outcome, exit_code, message) = match &f.exit {
+        Exit::Code(c) => (wasirun_outcome::WASIRUN_EXITED, *c, String::new()),
+        Exit::Trap(e) => (wasirun_outcome::WASIRUN_TRAPPED, -1, e.to_string()),
+        Exit::OutOfFuel => (wasirun_outcome::WASIRUN_OUT_OF_FUEL, -1, "out of fuel".to_string()),
+        Exit::Timeout => (wasirun_outcome::WASIRUN_TIMED_OUT, -1, "time limit exceeded".to_string()),
+    };
+    wasirun_result {
+        outcome,
+        exit_code,
+        message: c_string(message),
+        values: f.results,
+        memory_refused: f.memory_refused.unwrap_or(0),
+        output: f.system.into_output(),
+    }
+}
+
+/// One run of `module` under `config`, calling `invoke` if given.
+fn run(module: &wasirun_module, config: &wasirun_config, invoke: Option<(&str, &[Val])>) -> wasirun_result {
+    let system = match build_system(config) {
+        Ok(s) => s,
+        Err(e) => return failed(e),
+    };
+    // Fuel and time limits need a metered engine: compiled for this run
+    // (translation is lazy, so this costs little).
+    let metered;
+    let (engine, module) = if config.limits.needs_fuel() {
+        let engine = Engine::new(&engine_config_for(&config.limits));
+        match Module::new(&engine, &module.bytes[..]) {
+            Ok(m) => {
+                metered = (engine, m);
+                (&metered.0, &metered.1)
+            }
+            Err(e) => return failed(format!("invalid module: {e}")),
+        }
+    } else {
+        (&module.plain.0, &module.plain.1)
+    };
+    let mut r = Run::new(engine, module).limits(config.limits.clone());
+    if let Some((name, args)) = invoke {
+        r = r.invoke(name, args);
+    }
+    let outcome = match config.deterministic {
+        Some(seed) => r.run(Deterministic::new(system, seed)).map(|f| Finished {
+            exit: f.exit,
+            results: f.results,
+            memory_refused: f.memory_refused,
+            system: f.system.into_inner(),
+        }),
+        None => r.run(system),
+    };
+    match outcome {
+        Ok(f) => finished(f),
+        Err(e @ (RunError::Link(_) | RunError::Entry(_) | RunError::FuelNotEnabled)) => failed(e),
+    }
+}
+
+/// Runs the module's `_start` (after `_initialize`, if it exports both)
+/// on a system built from `config`, within its limits, and returns how it
+/// ended. Never `NULL` unless memory for the result cannot be had: a guest
+/// that could not run gives `WASIRUN_FAILED`. The caller owns the result:
+/// free it with [`wasirun_result_delete`].
+///
+/// # Safety
+/// `module` and `config` are live (the config not changed during the run).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_run(
+    module: *const wasirun_module,
+    config: *const wasirun_config,
+) -> *mut wasirun_result {
+    // SAFETY: live by the caller's contract.
+    let (module, config) = unsafe { (module.as_ref(), config.as_ref()) };
+    let r = guarded(failed("the library panicked"), || match (module, config) {
+        (Some(m), Some(c)) => run(m, c, None),
+        _ => failed("no module or config (NULL)"),
+    });
+    Box::into_raw(Box::new(r))
+}
+
+/// Instantiates the module on a system built from `config`, calls
+/// `_initialize` if it exports it (a reactor), then the export `name` with
+/// the `nargs` arguments at `args`; its results are in the result
+/// ([`wasirun_result_values`]). Each call gets a new instance. Ownership
+/// as for [`wasirun_run`].
+///
+/// # Safety
+/// `module` and `config` are live; `name` is a NUL-terminated string;
+/// `args` is valid for reads of `nargs` values (or `nargs` is 0).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_call(
+    module: *const wasirun_module,
+    config: *const wasirun_config,
+    name: *const c_char,
+    args: *const wasirun_val,
+    nargs: usize,
+) -> *mut wasirun_result {
+    // SAFETY: live by the caller's contract.
+    let (module, config) = unsafe { (module.as_ref(), config.as_ref()) };
+    // SAFETY: a NUL-terminated string by the caller's contract.
+    let name = unsafe { bytes_of(name) };
+    let args: &[wasirun_val] = if nargs == 0 || args.is_null() {
+        &[]
+    } else {
+        // SAFETY: valid for `nargs` values by the caller's contract.
+        unsafe { std::slice::from_raw_parts(args, nargs) }
+    };
+    let r = guarded(failed("the library panicked"), || {
+        let (Some(m), Some(c), Some(name)) = (module, config, name) else {
+            return failed("no module, config or export name (NULL)");
+        };
+        let Ok(name) = std::str::from_utf8(name) else { return failed("the export name is not UTF-8") };
+        let vals: Vec<Val> = args.iter().map(to_val).collect();
+        run(m, c, Some((name, &vals)))
+    });
+    Box::into_raw(Box::new(r))
+}
+
+fn to_val(v: &wasirun_val) -> Val {
+    // SAFETY: `kind` says which member the caller wrote.
+    unsafe {
+        match v.kind {
+            wasirun_valkind::WASIRUN_I32 => Val::I32(v.of.i32),
+            wasirun_valkind::WASIRUN_I64 => Val::I64(v.of.i64),
+            wasirun_valkind::WASIRUN_F32 => Val::F32(v.of.f32.into()),
+            wasirun_valkind::WASIRUN_F64 => Val::F64(v.of.f64.into()),
+        }
+    }
+}
+
+fn from_val(v: &Val) -> Option<wasirun_val> {
+    Some(match v {
+        Val::I32(x) => wasirun_val { kind: wasirun_valkind::WASIRUN_I32, of: wasirun_valunion { i32: *x } },
+        Val::I64(x) => wasirun_val { kind: wasirun_valkind::WASIRUN_I64, of: wasirun_valunion { i64: *x } },
+        Val::F32(x) => wasirun_val { kind: wasirun_valkind::WASIRUN_F32, of: wasirun_valunion { f32: (*x).into() } },
+        Val::F64(x) => wasirun_val { kind: wasirun_valkind::WASIRUN_F64, of: wasirun_valunion { f64: (*x).into() } },
+        _ => return None,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Results.
+
+/// How the run ended.
+///
+/// # Safety
+/// `result` is a live result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_result_outcome(result: *const wasirun_result) -> wasirun_outcome {
+    // SAFETY: by the caller's contract.
+    unsafe { result.as_ref() }.map_or(wasirun_outcome::WASIRUN_FAILED, |r| r.outcome)
+}
+
+/// The guest's exit status when the outcome is `WASIRUN_EXITED` (0 when it
+/// returned from `_start` or the called export); -1 otherwise.
+///
+/// # Safety
+/// `result` is a live result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_result_exit_code(result: *const wasirun_result) -> i32 {
+    // SAFETY: by the caller's contract.
+    unsafe { result.as_ref() }.map_or(-1, |r| r.exit_code)
+}
+
+/// What went wrong (a trap, a limit, why the guest could not run), or ""
+/// when it exited. Lives as long as the result.
+///
+/// # Safety
+/// `result` is a live result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_result_message(result: *const wasirun_result) -> *const c_char {
+    // SAFETY: by the caller's contract.
+    unsafe { result.as_ref() }.map_or(c"".as_ptr(), |r| r.message.as_ptr())
+}
+
+/// Copies up to `capacity` of the called export's results to `out` and
+/// returns how many it returned (none unless [`wasirun_call`] returned).
+///
+/// # Safety
+/// `result` is a live result; `out` is valid for writes of `capacity`
+/// values (or `capacity` is 0).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_result_values(
+    result: *const wasirun_result,
+    out: *mut wasirun_val,
+    capacity: usize,
+) -> usize {
+    // SAFETY: by the caller's contract.
+    let Some(r) = (unsafe { result.as_ref() }) else { return 0 };
+    let vals: Vec<wasirun_val> = r.values.iter().filter_map(from_val).collect();
+    if !out.is_null() {
+        for (i, v) in vals.iter().take(capacity).enumerate() {
+            // SAFETY: i < capacity, within `out` by the caller's contract.
+            unsafe { out.add(i).write(*v) };
+        }
+    }
+    vals.len()
+}
+
+/// The bytes the guest wrote to captured stream `which` (1 stdout, 2
+/// stderr), their count in `*len`; owned by the result. `NULL` with
+/// `*len` 0 for a stream not captured or empty.
+///
+/// # Safety
+/// `result` is a live result; `len` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_result_output(
+    result: *const wasirun_result,
+    which: c_int,
+    len: *mut usize,
+) -> *const u8 {
+    // SAFETY: by the caller's contract.
+    let bytes = unsafe { result.as_ref() }.map_or(&[][..], |r| match which {
+        1 => &r.output.stdout[..],
+        2 => &r.output.stderr[..],
+        _ => &[][..],
+    });
+    if !len.is_null() {
+        // SAFETY: valid for a write by the caller's contract.
+        unsafe { *len = bytes.len() };
+    }
+    if bytes.is_empty() { std::ptr::null() } else { bytes.as_ptr() }
+}
+
+/// How many bytes written to captured stream `which` were dropped past its
+/// capacity.
+///
+/// # Safety
+/// `result` is a live result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_result_output_dropped(result: *const wasirun_result, which: c_int) -> u64 {
+    // SAFETY: by the caller's contract.
+    unsafe { result.as_ref() }.map_or(0, |r| match which {
+        1 => r.output.stdout_dropped,
+        2 => r.output.stderr_dropped,
+        _ => 0,
+    })
+}
+
+/// The largest total of memory and table bytes the guest asked for past
+/// [`wasirun_config_max_memory`] (0 if it never did).
+///
+/// # Safety
+/// `result` is a live result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_result_memory_refused(result: *const wasirun_result) -> usize {
+    // SAFETY: by the caller's contract.
+    unsafe { result.as_ref() }.map_or(0, |r| r.memory_refused)
+}
+
+/// Frees a result (and the output it holds). `NULL` does nothing.
+///
+/// # Safety
+/// `result` is null or from [`wasirun_run`] or [`wasirun_call`], not yet
+/// freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_result_delete(result: *mut wasirun_result) {
+    if !result.is_null() {
+        // SAFETY: owned by the caller, who gives it up.
+        drop(unsafe { Box::from_raw(result) });
+    }
+}

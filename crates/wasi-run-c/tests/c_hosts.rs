@@ -1,0 +1,132 @@
+//! The example C and C++ hosts (examples/host.c, examples/host.cpp), built
+//! with the system's compilers against the static library and the checked-in
+//! header, and run: arguments, environment, a read-only preopen, captured
+//! output, a stderr callback, an exit code, a trap, a fuel limit, a
+//! reactor's exports. Then host.c again under AddressSanitizer and
+//! LeakSanitizer for 1,000 create/run/destroy cycles, which must report
+//! nothing.
+//!
+//! Needs clang (host and wasm32-wasi, with wasi-libc) and a C++ compiler:
+//! `.ci/install-toolchains` installs them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn crate_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// target/<profile>, where cargo put this crate's libraries.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
+}
+
+fn run(cmd: &mut Command, what: &str) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot start: {e}"));
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{what} failed ({}):\n{text}", out.status);
+    text
+}
+
+/// The static library, built for this profile (cargo builds it beside the
+/// rlib the tests link; built here if missing).
+fn static_lib() -> PathBuf {
+    let lib = profile_dir().join("libwasi_run.a");
+    if !lib.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        run(Command::new(cargo).args(["build", "-p", "wasi-run-c", "--lib"]), "building libwasi_run.a");
+    }
+    lib
+}
+
+struct Fixture {
+    dir: PathBuf,
+    guest: PathBuf,
+    add: PathBuf,
+    data: PathBuf,
+}
+
+fn fixture(name: &str) -> Fixture {
+    let dir = std::env::temp_dir().join(format!("wasi-run-c-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("in.txt"), "shared with the guest\n").unwrap();
+    let guest = dir.join("guest.wasm");
+    let clang = std::env::var("WASI_CC").unwrap_or_else(|_| "clang".into());
+    run(
+        Command::new(clang)
+            .args(["--target=wasm32-wasi", "-O2", "-Wall", "-Werror", "-o"])
+            .arg(&guest)
+            .arg(crate_dir().join("examples/guest.c")),
+        "compiling the wasm guest (clang and wasi-libc installed?)",
+    );
+    Fixture { guest, add: crate_dir().join("examples/add.wat"), data, dir }
+}
+
+/// Compiles `source` with `compiler` and `flags` into `out`, linked with
+/// the static library.
+fn build_host(compiler: &str, source: &str, flags: &[&str], out: &Path) {
+    let mut cmd = Command::new(compiler);
+    cmd.args(flags)
+        .arg("-I")
+        .arg(crate_dir().join("include"))
+        .arg(crate_dir().join("examples").join(source))
+        .arg(static_lib())
+        .args(["-lpthread", "-ldl", "-lm", "-lrt", "-o"])
+        .arg(out);
+    run(&mut cmd, &format!("compiling {source} with {compiler}"));
+}
+
+/// Builds `source` into a host and runs it on a fresh fixture with
+/// `extra` arguments and environment; returns its output.
+fn build_and_run(
+    name: &str,
+    compiler: &str,
+    source: &str,
+    flags: &[&str],
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> String {
+    let f = fixture(name);
+    let exe = f.dir.join(name);
+    build_host(compiler, source, flags, &exe);
+    let out = run(
+        Command::new(&exe).arg(&f.guest).arg(&f.add).arg(&f.data).args(extra).envs(env.iter().copied()),
+        &format!("the {name} host"),
+    );
+    let _ = std::fs::remove_dir_all(&f.dir);
+    out
+}
+
+#[test]
+fn the_c_host_passes_its_checks() {
+    let out = build_and_run("c", "cc", "host.c", &["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1"], &[], &[]);
+    for line in [
+        "args: [guest] [hello] [two words]",
+        "GREETING=hi from C",
+        "write to /data: refused",
+        "add(2, 40) = 42",
+        "1 cycle(s), 0 failure(s)",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from:\n{out}");
+    }
+    assert!(out.contains("trap: ") && out.contains("spin: out of fuel"), "{out}");
+}
+
+#[test]
+fn the_cpp_host_passes_its_checks() {
+    let out = build_and_run("cpp", "c++", "host.cpp", &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-O1"], &[], &[]);
+    assert!(out.contains("args: [guest] [hello] [from C++]") && out.contains("add(20, 22) = 42"), "{out}");
+    assert!(out.contains("0 failure(s)"), "{out}");
+}
+
+#[test]
+fn a_thousand_cycles_under_address_and_leak_sanitizers_report_nothing() {
+    let flags = ["-std=c11", "-g", "-O1", "-fsanitize=address", "-fno-omit-frame-pointer"];
+    let env = [("ASAN_OPTIONS", "detect_leaks=1:halt_on_error=1:exitcode=23")];
+    let out = build_and_run("asan", "clang", "host.c", &flags, &["1000"], &env);
+    assert!(out.contains("1000 cycle(s), 0 failure(s)"), "{out}");
+    assert!(!out.contains("Sanitizer"), "a sanitizer reported:\n{out}");
+}
