@@ -4,7 +4,8 @@
  *
  * runs the guest with arguments, an environment variable, a read-only
  * preopen, captured stdout and a stderr callback; then a trap, a fuel
- * limit, a reactor's exports and a bad module. With CYCLES, repeats all
+ * limit, a reactor's exports (one-shot and on one instance) and a bad
+ * module. With CYCLES, repeats all
  * of it that many times (creating and freeing everything each time), for
  * the leak checkers, and prints only the summary. Exits 0 when every check
  * passed. */
@@ -125,6 +126,24 @@ static void round_trip(const char *guest_path, const char *add_path, const char 
     r = wasirun_call(add, config, "half", &half, 1);
     n = wasirun_result_values(r, result, 1);
     CHECK(n == 1 && result[0].of.f64 == 2.5, "half returned %zu values", n);
+    wasirun_result_delete(r);
+    /* One instance across calls keeps its state. */
+    err = NULL;
+    wasirun_instance *inst = wasirun_instance_new(add, config, &err);
+    CHECK(inst != NULL, "%s", err ? wasirun_error_message(err) : "?");
+    wasirun_error_delete(err);
+    int32_t last = 0;
+    for (int i = 0; inst && i < 3; i++) {
+      r = wasirun_instance_call(inst, "bump", NULL, 0);
+      n = wasirun_result_values(r, result, 1);
+      CHECK(n == 1 && result[0].kind == WASIRUN_I32, "bump returned %zu values", n);
+      if (n == 1) last = result[0].of.i32;
+      wasirun_result_delete(r);
+    }
+    CHECK(last == 3, "bump counted to %d", last);
+    if (!quiet) printf("bump x3 on one instance = %d\n", last);
+    r = wasirun_instance_finish(inst);
+    CHECK(wasirun_result_outcome(r) == WASIRUN_EXITED, "instance outcome %d", wasirun_result_outcome(r));
     wasirun_result_delete(r);
     r = wasirun_call(add, config, "missing", NULL, 0);
     CHECK(wasirun_result_outcome(r) == WASIRUN_FAILED, "calling a missing export: %d", wasirun_result_outcome(r));

@@ -43,6 +43,10 @@ typedef struct wasirun_config wasirun_config;
 // An error message.
 typedef struct wasirun_error wasirun_error;
 
+// A guest instantiated once, for any number of calls
+// ([`wasirun_instance_new`]).
+typedef struct wasirun_instance wasirun_instance;
+
 // A compiled module (validated when loaded). Shareable across threads.
 typedef struct wasirun_module wasirun_module;
 
@@ -264,8 +268,9 @@ wasirun_result *wasirun_run(const wasirun_module *module, const wasirun_config *
 // Instantiates the module on a system built from `config`, calls
 // `_initialize` if it exports it (a reactor), then the export `name` with
 // the `nargs` arguments at `args`; its results are in the result
-// ([`wasirun_result_values`]). Each call gets a new instance. Ownership
-// as for [`wasirun_run`].
+// ([`wasirun_result_values`]). Each call gets a new instance (use
+// [`wasirun_instance_new`] to keep one across calls). Ownership as for
+// [`wasirun_run`].
 //
 // # Safety
 // `module` and `config` are live; `name` is a NUL-terminated string;
@@ -275,6 +280,58 @@ wasirun_result *wasirun_call(const wasirun_module *module,
                              const char *name,
                              const wasirun_val *args,
                              size_t nargs);
+
+// Instantiates the module on a system built from `config` and calls
+// `_initialize` if it exports one, keeping the instance (its memory and
+// globals) for any number of [`wasirun_instance_call`]s. The config's
+// limits hold for the instance's whole life: fuel is spent across calls,
+// the time limit counts from now. Returns `NULL` when the guest cannot
+// run (unsatisfied imports, a system that cannot be built), with the
+// reason in `*error_out`; a trap in `_initialize` gives an instance that
+// has ended (its calls fail; [`wasirun_instance_finish`] says how). The
+// caller owns the instance: free it with [`wasirun_instance_delete`] or
+// [`wasirun_instance_finish`]. An instance is used by one thread at a
+// time.
+//
+// # Safety
+// `module` and `config` are live; `error_out` is null or valid for a
+// write of one pointer. The config may be changed or freed afterwards.
+wasirun_instance *wasirun_instance_new(const wasirun_module *module,
+                                       const wasirun_config *config,
+                                       wasirun_error **error_out);
+
+// Calls the instance's export `name` with the `nargs` arguments at
+// `args`. The result's outcome is `WASIRUN_EXITED` (exit code 0) with the
+// export's results ([`wasirun_result_values`]) when it returned; a trap,
+// `proc_exit` or an exhausted limit ends the instance (the result says
+// which, and later calls fail); `WASIRUN_FAILED` for a missing export,
+// arguments of the wrong types, or an instance that has ended. Captured
+// output is in the result of [`wasirun_instance_finish`]. The caller owns
+// the result.
+//
+// # Safety
+// `instance` is live and not used by another thread during the call;
+// `name` is a NUL-terminated string; `args` is valid for reads of `nargs`
+// values (or `nargs` is 0).
+wasirun_result *wasirun_instance_call(wasirun_instance *instance,
+                                      const char *name,
+                                      const wasirun_val *args,
+                                      size_t nargs);
+
+// Ends the instance and frees it, returning how it ended
+// (`WASIRUN_EXITED` with code 0 if nothing ended it) and what it wrote to
+// captured streams over its life. The caller owns the result.
+//
+// # Safety
+// `instance` is from [`wasirun_instance_new`] and not yet freed; it is
+// freed by this call.
+wasirun_result *wasirun_instance_finish(wasirun_instance *instance);
+
+// Frees an instance without looking at how it ended. `NULL` does nothing.
+//
+// # Safety
+// `instance` is null or from [`wasirun_instance_new`], not yet freed.
+void wasirun_instance_delete(wasirun_instance *instance);
 
 // How the run ended.
 //

@@ -35,7 +35,7 @@ use wasi_preview1::Deterministic;
 use wasi_preview1::abi::{Errno, Fdflags, Filetype, Size};
 use wasi_preview1::file::VirtualFile;
 use wasi_preview1::unix::{Output, UnixSystem, UnixSystemBuilder};
-use wasi_wasmi::{Exit, Finished, Limits, Run, RunError, engine_config, engine_config_for};
+use wasi_wasmi::{Exit, Finished, Guest, Limits, Run, engine_config, engine_config_for};
 use wasmi::{Engine, Module, Val};
 
 /// A compiled module (validated when loaded). Shareable across threads.
@@ -739,8 +739,9 @@ fn failed(message: impl std::fmt::Display) -> wasirun_result {
     }
 }
 
-fn finished(f: Finished<UnixSystem>) -> wasirun_result {
-    let (outcome, exit_code, message) = match &f.exit {
+/// A result for an exit, without output.
+fn ended(exit: &Exit, values: Vec<Val>) -> wasirun_result {
+    let (outcome, exit_code, message) = match exit {
         Exit::Code(c) => (wasirun_outcome::WASIRUN_EXITED, *c, String::new()),
         Exit::Trap(e) => (wasirun_outcome::WASIRUN_TRAPPED, -1, e.to_string()),
         Exit::OutOfFuel => (wasirun_outcome::WASIRUN_OUT_OF_FUEL, -1, "out of fuel".to_string()),
@@ -750,10 +751,29 @@ fn finished(f: Finished<UnixSystem>) -> wasirun_result {
         outcome,
         exit_code,
         message: c_string(message),
-        values: f.results,
-        memory_refused: f.memory_refused.unwrap_or(0),
-        output: f.system.into_output(),
+        values,
+        memory_refused: 0,
+        output: Output::default(),
     }
+}
+
+fn finished(f: Finished<UnixSystem>) -> wasirun_result {
+    let mut r = ended(&f.exit, f.results);
+    r.memory_refused = f.memory_refused.unwrap_or(0);
+    r.output = f.system.into_output();
+    r
+}
+
+/// Fuel and time limits need a metered engine: the module compiled for one
+/// (translation is lazy, so this costs little). `None` when the module's
+/// own engine will do.
+fn metered(module: &wasirun_module, limits: &Limits) -> Result<Option<(Engine, Module)>, String> {
+    if !limits.needs_fuel() {
+        return Ok(None);
+    }
+    let engine = Engine::new(&engine_config_for(limits));
+    let m = Module::new(&engine, &module.bytes[..]).map_err(|e| format!("invalid module: {e}"))?;
+    Ok(Some((engine, m)))
 }
 
 /// One run of `module` under `config`, calling `invoke` if given.
@@ -762,21 +782,11 @@ fn run(module: &wasirun_module, config: &wasirun_config, invoke: Option<(&str, &
         Ok(s) => s,
         Err(e) => return failed(e),
     };
-    // Fuel and time limits need a metered engine: compiled for this run
-    // (translation is lazy, so this costs little).
-    let metered;
-    let (engine, module) = if config.limits.needs_fuel() {
-        let engine = Engine::new(&engine_config_for(&config.limits));
-        match Module::new(&engine, &module.bytes[..]) {
-            Ok(m) => {
-                metered = (engine, m);
-                (&metered.0, &metered.1)
-            }
-            Err(e) => return failed(format!("invalid module: {e}")),
-        }
-    } else {
-        (&module.plain.0, &module.plain.1)
+    let metered = match metered(module, &config.limits) {
+        Ok(m) => m,
+        Err(e) => return failed(e),
     };
+    let (engine, module) = metered.as_ref().unwrap_or(&module.plain);
     let mut r = Run::new(engine, module).limits(config.limits.clone());
     if let Some((name, args)) = invoke {
         r = r.invoke(name, args);
@@ -792,7 +802,7 @@ fn run(module: &wasirun_module, config: &wasirun_config, invoke: Option<(&str, &
     };
     match outcome {
         Ok(f) => finished(f),
-        Err(e @ (RunError::Link(_) | RunError::Entry(_) | RunError::FuelNotEnabled)) => failed(e),
+        Err(e) => failed(e),
     }
 }
 
@@ -821,8 +831,9 @@ pub unsafe extern "C" fn wasirun_run(
 /// Instantiates the module on a system built from `config`, calls
 /// `_initialize` if it exports it (a reactor), then the export `name` with
 /// the `nargs` arguments at `args`; its results are in the result
-/// ([`wasirun_result_values`]). Each call gets a new instance. Ownership
-/// as for [`wasirun_run`].
+/// ([`wasirun_result_values`]). Each call gets a new instance (use
+/// [`wasirun_instance_new`] to keep one across calls). Ownership as for
+/// [`wasirun_run`].
 ///
 /// # Safety
 /// `module` and `config` are live; `name` is a NUL-terminated string;
@@ -839,21 +850,183 @@ pub unsafe extern "C" fn wasirun_call(
     let (module, config) = unsafe { (module.as_ref(), config.as_ref()) };
     // SAFETY: a NUL-terminated string by the caller's contract.
     let name = unsafe { bytes_of(name) };
-    let args: &[wasirun_val] = if nargs == 0 || args.is_null() {
-        &[]
-    } else {
-        // SAFETY: valid for `nargs` values by the caller's contract.
-        unsafe { std::slice::from_raw_parts(args, nargs) }
-    };
+    // SAFETY: valid for `nargs` values by the caller's contract.
+    let vals = unsafe { vals_of(args, nargs) };
     let r = guarded(failed("the library panicked"), || {
         let (Some(m), Some(c), Some(name)) = (module, config, name) else {
             return failed("no module, config or export name (NULL)");
         };
         let Ok(name) = std::str::from_utf8(name) else { return failed("the export name is not UTF-8") };
-        let vals: Vec<Val> = args.iter().map(to_val).collect();
         run(m, c, Some((name, &vals)))
     });
     Box::into_raw(Box::new(r))
+}
+
+/// A guest instantiated once, for any number of calls
+/// ([`wasirun_instance_new`]).
+#[derive(Debug)]
+pub struct wasirun_instance {
+    live: Live,
+    /// The metered engine and module the guest runs on, when its limits
+    /// needed one.
+    _metered: Option<(Engine, Module)>,
+}
+
+#[derive(Debug)]
+enum Live {
+    Plain(Guest<UnixSystem>),
+    Deterministic(Guest<Deterministic<UnixSystem>>),
+}
+
+impl Live {
+    fn call(&mut self, name: &str, args: &[Val]) -> wasirun_result {
+        let (called, exit) = match self {
+            Live::Plain(g) => (g.call(name, args), g.exit()),
+            Live::Deterministic(g) => (g.call(name, args), g.exit()),
+        };
+        match (called, exit) {
+            (Ok(Some(values)), _) => ended(&Exit::Code(0), values),
+            (Ok(None), Some(exit)) => ended(exit, Vec::new()),
+            (Ok(None), None) => failed("the guest ended"),
+            (Err(e), _) => failed(e),
+        }
+    }
+
+    fn finish(self) -> Finished<UnixSystem> {
+        match self {
+            Live::Plain(g) => g.finish(),
+            Live::Deterministic(g) => {
+                let f = g.finish();
+                Finished {
+                    exit: f.exit,
+                    results: f.results,
+                    memory_refused: f.memory_refused,
+                    system: f.system.into_inner(),
+                }
+            }
+        }
+    }
+}
+
+/// Instantiates the module on a system built from `config` and calls
+/// `_initialize` if it exports one, keeping the instance (its memory and
+/// globals) for any number of [`wasirun_instance_call`]s. The config's
+/// limits hold for the instance's whole life: fuel is spent across calls,
+/// the time limit counts from now. Returns `NULL` when the guest cannot
+/// run (unsatisfied imports, a system that cannot be built), with the
+/// reason in `*error_out`; a trap in `_initialize` gives an instance that
+/// has ended (its calls fail; [`wasirun_instance_finish`] says how). The
+/// caller owns the instance: free it with [`wasirun_instance_delete`] or
+/// [`wasirun_instance_finish`]. An instance is used by one thread at a
+/// time.
+///
+/// # Safety
+/// `module` and `config` are live; `error_out` is null or valid for a
+/// write of one pointer. The config may be changed or freed afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_instance_new(
+    module: *const wasirun_module,
+    config: *const wasirun_config,
+    error_out: *mut *mut wasirun_error,
+) -> *mut wasirun_instance {
+    // SAFETY: live by the caller's contract.
+    let (module, config) = unsafe { (module.as_ref(), config.as_ref()) };
+    let r = guarded(Err("the library panicked".to_string()), || {
+        let (Some(module), Some(config)) = (module, config) else {
+            return Err("no module or config (NULL)".to_string());
+        };
+        let system = build_system(config)?;
+        let metered = metered(module, &config.limits)?;
+        let (engine, m) = metered.as_ref().unwrap_or(&module.plain);
+        let r = Run::new(engine, m).limits(config.limits.clone());
+        let live = match config.deterministic {
+            Some(seed) => {
+                Live::Deterministic(r.instantiate(Deterministic::new(system, seed)).map_err(|e| e.to_string())?)
+            }
+            None => Live::Plain(r.instantiate(system).map_err(|e| e.to_string())?),
+        };
+        Ok(wasirun_instance { live, _metered: metered })
+    });
+    // SAFETY: by the caller's contract.
+    unsafe { or_error(r, error_out) }.map_or(std::ptr::null_mut(), |i| Box::into_raw(Box::new(i)))
+}
+
+/// Calls the instance's export `name` with the `nargs` arguments at
+/// `args`. The result's outcome is `WASIRUN_EXITED` (exit code 0) with the
+/// export's results ([`wasirun_result_values`]) when it returned; a trap,
+/// `proc_exit` or an exhausted limit ends the instance (the result says
+/// which, and later calls fail); `WASIRUN_FAILED` for a missing export,
+/// arguments of the wrong types, or an instance that has ended. Captured
+/// output is in the result of [`wasirun_instance_finish`]. The caller owns
+/// the result.
+///
+/// # Safety
+/// `instance` is live and not used by another thread during the call;
+/// `name` is a NUL-terminated string; `args` is valid for reads of `nargs`
+/// values (or `nargs` is 0).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_instance_call(
+    instance: *mut wasirun_instance,
+    name: *const c_char,
+    args: *const wasirun_val,
+    nargs: usize,
+) -> *mut wasirun_result {
+    // SAFETY: live and ours for the call, by the caller's contract.
+    let instance = unsafe { instance.as_mut() };
+    // SAFETY: a NUL-terminated string by the caller's contract.
+    let name = unsafe { bytes_of(name) };
+    // SAFETY: valid for `nargs` values by the caller's contract.
+    let args = unsafe { vals_of(args, nargs) };
+    let r = guarded(failed("the library panicked"), || {
+        let (Some(instance), Some(name)) = (instance, name) else {
+            return failed("no instance or export name (NULL)");
+        };
+        let Ok(name) = std::str::from_utf8(name) else { return failed("the export name is not UTF-8") };
+        instance.live.call(name, &args)
+    });
+    Box::into_raw(Box::new(r))
+}
+
+/// Ends the instance and frees it, returning how it ended
+/// (`WASIRUN_EXITED` with code 0 if nothing ended it) and what it wrote to
+/// captured streams over its life. The caller owns the result.
+///
+/// # Safety
+/// `instance` is from [`wasirun_instance_new`] and not yet freed; it is
+/// freed by this call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_instance_finish(instance: *mut wasirun_instance) -> *mut wasirun_result {
+    if instance.is_null() {
+        return Box::into_raw(Box::new(failed("no instance (NULL)")));
+    }
+    // SAFETY: owned by the caller, who gives it up.
+    let instance = unsafe { Box::from_raw(instance) };
+    let r = guarded(failed("the library panicked"), || finished(instance.live.finish()));
+    Box::into_raw(Box::new(r))
+}
+
+/// Frees an instance without looking at how it ended. `NULL` does nothing.
+///
+/// # Safety
+/// `instance` is null or from [`wasirun_instance_new`], not yet freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_instance_delete(instance: *mut wasirun_instance) {
+    if !instance.is_null() {
+        // SAFETY: owned by the caller, who gives it up.
+        guarded((), || drop(unsafe { Box::from_raw(instance) }));
+    }
+}
+
+/// The `nargs` values at `args` as wasmi values.
+///
+/// # Safety
+/// `args` is valid for reads of `nargs` values, or `nargs` is 0.
+unsafe fn vals_of(args: *const wasirun_val, nargs: usize) -> Vec<Val> {
+    if nargs == 0 || args.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: by the caller's contract.
+    unsafe { std::slice::from_raw_parts(args, nargs) }.iter().map(to_val).collect()
 }
 
 fn to_val(v: &wasirun_val) -> Val {

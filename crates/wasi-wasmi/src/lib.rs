@@ -22,8 +22,8 @@ mod run;
 mod wasmedge;
 
 pub use run::{
-    Exit, FUEL_SLICE, Finished, Limits, MAX_RECURSION_DEPTH, MAX_STACK_BYTES, Run, RunError, TABLE_ELEMENT_BYTES,
-    engine_config, engine_config_for, run_command,
+    Exit, FUEL_SLICE, Finished, Guest, Limits, MAX_RECURSION_DEPTH, MAX_STACK_BYTES, Run, RunError,
+    TABLE_ELEMENT_BYTES, engine_config, engine_config_for, run_command,
 };
 pub use signatures::{SIGNATURES, Signature, WasmType};
 pub use wasi_abi::{MAX_POLL_SUBSCRIPTIONS, POLL_INLINE};

@@ -284,6 +284,61 @@ impl<'a> Run<'a> {
     /// entry point. A trap, exit or exhausted limit while running is not an
     /// error: it is the [`Exit`] in [`Finished`].
     pub fn run<S: System + 'static>(self, system: S) -> Result<Finished<S>, RunError> {
+        let (name, args) = self.entry()?;
+        let mut guest = self.instantiate(system)?;
+        if guest.ended.is_some() {
+            return Ok(guest.finish());
+        }
+        let results = guest.call(name, args)?;
+        let mut finished = guest.finish();
+        finished.results = results.unwrap_or_default();
+        Ok(finished)
+    }
+
+    /// The export [`Run::run`] calls, checked against the module's exports
+    /// before anything runs.
+    fn entry(&self) -> Result<(&'a str, &'a [Val]), RunError> {
+        let func = |name: &str| match self.module.get_export(name) {
+            Some(ExternType::Func(ty)) => Ok(Some(ty)),
+            Some(_) => Err(RunError::Entry(format!("export {name:?} is not a function"))),
+            None => Ok(None),
+        };
+        if let Some(ty) = func("_initialize")? {
+            if !ty.params().is_empty() || !ty.results().is_empty() {
+                return Err(RunError::Entry("_initialize must take no parameters and return nothing".into()));
+            }
+        }
+        match self.invoke {
+            Some((name, args)) => {
+                let ty = func(name)?.ok_or_else(|| RunError::Entry(format!("no export named {name:?}")))?;
+                check_args(&ty, name, args)?;
+                Ok((name, args))
+            }
+            None => match func("_start")? {
+                Some(ty) if !ty.params().is_empty() || !ty.results().is_empty() => {
+                    Err(RunError::Entry("_start must take no parameters and return nothing".into()))
+                }
+                Some(_) => Ok(("_start", &[])),
+                None if func("_initialize")?.is_some() => Err(RunError::Entry(
+                    "the module is a reactor (it exports _initialize, not _start): name an export to call".into(),
+                )),
+                None => Err(RunError::Entry("the module exports no _start function: name an export to call".into())),
+            },
+        }
+    }
+
+    /// Instantiates the module on `system` as [`Run::run`] does and calls
+    /// `_initialize` if it exports one, then keeps the instance for any
+    /// number of [`Guest::call`]s (a reactor's exports, sharing its memory
+    /// and globals). The limits hold for the guest's whole life: fuel is
+    /// spent across calls, and the time limit counts from now. The export
+    /// chosen with [`Run::invoke`], if any, is not called.
+    ///
+    /// # Errors
+    /// As [`Run::run`]. A trap or exit during instantiation or
+    /// `_initialize` is not an error: the guest has then ended
+    /// ([`Guest::exit`]).
+    pub fn instantiate<S: System + 'static>(self, system: S) -> Result<Guest<S>, RunError> {
         let mut store = Store::new(
             self.engine,
             Host { wasi: WasiCtx::new(system), memory: MemoryLimit::new(self.limits.max_memory) },
@@ -291,7 +346,7 @@ impl<'a> Run<'a> {
         if self.limits.max_memory.is_some() {
             store.limiter(|host| &mut host.memory);
         }
-        let mut budget = Budget::new(&self.limits);
+        let budget = Budget::new(&self.limits);
         store.data_mut().wasi.set_deadline(budget.deadline);
         if budget.metered {
             // The start section runs within the fuel budget, unsliced.
@@ -303,68 +358,107 @@ impl<'a> Run<'a> {
         add_preview0_to_linker(&mut linker, |h| &mut h.wasi).map_err(link)?;
         add_wasmedge_sockets(&mut linker, self.module, |h| &mut h.wasi).map_err(link)?;
 
-        let instance = match linker.instantiate_and_start(&mut store, self.module) {
-            Ok(i) => i,
-            Err(e) if e.as_trap_code().is_some() || e.i32_exit_status().is_some() => {
-                return Ok(finish(store, Err(Stop::Error(e)), Vec::new()));
-            }
-            // A memory the limiter refused at instantiation.
-            Err(e) if store.data().memory.refused.is_some() => {
-                return Ok(finish(store, Err(Stop::Error(e)), Vec::new()));
+        let mut guest = Guest { store, instance: None, budget, ended: None };
+        match linker.instantiate_and_start(&mut guest.store, self.module) {
+            Ok(i) => guest.instance = Some(i),
+            // A trap or exit in the start section, or a memory the limiter
+            // refused at instantiation: the guest ran, and ended.
+            Err(e)
+                if e.as_trap_code().is_some()
+                    || e.i32_exit_status().is_some()
+                    || guest.store.data().memory.refused.is_some() =>
+            {
+                guest.ended = Some(exit_of(Stop::Error(e)));
+                return Ok(guest);
             }
             Err(e) => return Err(RunError::Link(e)),
-        };
-        if budget.metered {
-            let left = store.get_fuel().unwrap_or(0);
-            budget.spend(budget.fuel.unwrap_or(u64::MAX) - left);
         }
-        if let Some(memory) = instance.get_memory(&store, "memory") {
-            store.data_mut().wasi.set_memory(memory);
+        if guest.budget.metered {
+            let left = guest.store.get_fuel().unwrap_or(0);
+            guest.budget.spend(guest.budget.fuel.unwrap_or(u64::MAX) - left);
         }
-        let func = |name: &str| match instance.get_export(&store, name) {
+        if let Some(memory) = guest.instance.and_then(|i| i.get_memory(&guest.store, "memory")) {
+            guest.store.data_mut().wasi.set_memory(memory);
+        }
+        if let Some(init) = guest.func("_initialize")? {
+            if !init.ty(&guest.store).params().is_empty() || !init.ty(&guest.store).results().is_empty() {
+                return Err(RunError::Entry("_initialize must take no parameters and return nothing".into()));
+            }
+            if let Err(stop) = call(&mut guest.store, init, &[], &mut [], &mut guest.budget) {
+                guest.ended = Some(exit_of(stop));
+            }
+        }
+        Ok(guest)
+    }
+}
+
+/// An instantiated guest that lives across calls ([`Run::instantiate`]).
+pub struct Guest<S> {
+    store: Store<Host<S>>,
+    instance: Option<wasmi::Instance>,
+    budget: Budget,
+    /// How the guest ended, once it has.
+    ended: Option<Exit>,
+}
+
+impl<S> fmt::Debug for Guest<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guest").field("ended", &self.ended).finish_non_exhaustive()
+    }
+}
+
+impl<S: System + 'static> Guest<S> {
+    fn func(&self, name: &str) -> Result<Option<Func>, RunError> {
+        match self.instance.and_then(|i| i.get_export(&self.store, name)) {
             Some(Extern::Func(f)) => Ok(Some(f)),
             Some(_) => Err(RunError::Entry(format!("export {name:?} is not a function"))),
             None => Ok(None),
-        };
-        // A module may export both: `_initialize` runs first, then `_start`
-        // (as wasmtime does; real CRuby builds export both).
-        let initialize = func("_initialize")?;
-        let start = func("_start")?;
-        let (entry, args) = match self.invoke {
-            Some((name, args)) => {
-                let f = func(name)?.ok_or_else(|| RunError::Entry(format!("no export named {name:?}")))?;
-                check_args(&store, f, name, args)?;
-                (f, args)
-            }
-            None => match start {
-                Some(f) => (f, &[][..]),
-                None if initialize.is_some() => {
-                    return Err(RunError::Entry(
-                        "the module is a reactor (it exports _initialize, not _start): name an export to call".into(),
-                    ));
-                }
-                None => {
-                    return Err(RunError::Entry(
-                        "the module exports no _start function: name an export to call".into(),
-                    ));
-                }
-            },
-        };
-        let ty = entry.ty(&store);
-        if self.invoke.is_none() && (!ty.params().is_empty() || !ty.results().is_empty()) {
-            return Err(RunError::Entry("_start must take no parameters and return nothing".into()));
         }
+    }
+
+    /// How the guest ended (an exit, a trap, a limit), or `None` while it
+    /// can still be called.
+    #[must_use]
+    pub fn exit(&self) -> Option<&Exit> {
+        self.ended.as_ref()
+    }
+
+    /// Calls the export `name` with `args`: `Some(results)` when it
+    /// returned, `None` when the guest ended during the call (it exited,
+    /// trapped or ran out of a limit: [`Guest::exit`] says which; no later
+    /// call runs).
+    ///
+    /// # Errors
+    /// [`RunError::Entry`] for a missing export, arguments that do not fit
+    /// its type, or a guest that has already ended.
+    pub fn call(&mut self, name: &str, args: &[Val]) -> Result<Option<Vec<Val>>, RunError> {
+        if let Some(exit) = &self.ended {
+            return Err(RunError::Entry(format!("the guest has ended ({exit:?}): {name} was not called")));
+        }
+        let f = self.func(name)?.ok_or_else(|| RunError::Entry(format!("no export named {name:?}")))?;
+        let ty = f.ty(&self.store);
+        check_args(&ty, name, args)?;
         let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for_ty(*t)).collect();
-        if let Some(init) = initialize {
-            if !init.ty(&store).params().is_empty() || !init.ty(&store).results().is_empty() {
-                return Err(RunError::Entry("_initialize must take no parameters and return nothing".into()));
-            }
-            if let Err(stop) = call(&mut store, init, &[], &mut [], &mut budget) {
-                return Ok(finish(store, Err(stop), Vec::new()));
+        match call(&mut self.store, f, args, &mut results, &mut self.budget) {
+            Ok(()) => Ok(Some(results)),
+            Err(stop) => {
+                self.ended = Some(exit_of(stop));
+                Ok(None)
             }
         }
-        let outcome = call(&mut store, entry, args, &mut results, &mut budget);
-        Ok(finish(store, outcome, results))
+    }
+
+    /// Ends the guest and gives back how it ended (`Exit::Code(0)` if it
+    /// never did) and the system.
+    #[must_use]
+    pub fn finish(self) -> Finished<S> {
+        let host = self.store.into_data();
+        Finished {
+            exit: self.ended.unwrap_or(Exit::Code(0)),
+            results: Vec::new(),
+            memory_refused: host.memory.refused,
+            system: host.wasi.into_system(),
+        }
     }
 }
 
@@ -470,8 +564,7 @@ impl ResourceLimiter for MemoryLimit {
 }
 
 /// Checks `args` against the parameters of the export `name`.
-fn check_args<T>(store: &Store<T>, f: Func, name: &str, args: &[Val]) -> Result<(), RunError> {
-    let ty = f.ty(store);
+fn check_args(ty: &wasmi::FuncType, name: &str, args: &[Val]) -> Result<(), RunError> {
     let want: Vec<_> = ty.params().to_vec();
     let got: Vec<_> = args.iter().map(Val::ty).collect();
     if want != got {
@@ -545,18 +638,16 @@ fn call<T>(store: &mut Store<T>, f: Func, args: &[Val], results: &mut [Val], bud
     }
 }
 
-fn finish<S>(store: Store<Host<S>>, outcome: Result<(), Stop>, results: Vec<Val>) -> Finished<S> {
-    let (exit, results) = match outcome {
-        Ok(()) => (Exit::Code(0), results),
-        Err(Stop::OutOfFuel) => (Exit::OutOfFuel, Vec::new()),
-        Err(Stop::Timeout) => (Exit::Timeout, Vec::new()),
-        Err(Stop::Error(e)) if e.downcast_ref::<DeadlinePassed>().is_some() => (Exit::Timeout, Vec::new()),
-        Err(Stop::Error(e)) => match (e.i32_exit_status(), e.as_trap_code()) {
-            (Some(code), _) => (Exit::Code(code), Vec::new()),
-            (None, Some(TrapCode::OutOfFuel)) => (Exit::OutOfFuel, Vec::new()),
-            _ => (Exit::Trap(e), Vec::new()),
+/// The exit a stopped call means.
+fn exit_of(stop: Stop) -> Exit {
+    match stop {
+        Stop::OutOfFuel => Exit::OutOfFuel,
+        Stop::Timeout => Exit::Timeout,
+        Stop::Error(e) if e.downcast_ref::<DeadlinePassed>().is_some() => Exit::Timeout,
+        Stop::Error(e) => match (e.i32_exit_status(), e.as_trap_code()) {
+            (Some(code), _) => Exit::Code(code),
+            (None, Some(TrapCode::OutOfFuel)) => Exit::OutOfFuel,
+            _ => Exit::Trap(e),
         },
-    };
-    let host = store.into_data();
-    Finished { exit, results, memory_refused: host.memory.refused, system: host.wasi.into_system() }
+    }
 }

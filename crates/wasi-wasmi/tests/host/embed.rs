@@ -312,3 +312,42 @@ fn own_stdio(fd: u32) -> std::os::fd::OwnedFd {
         _ => std::io::stderr().as_fd().try_clone_to_owned().unwrap(),
     }
 }
+
+const COUNTER: &str = r#"
+(module
+  (global $n (mut i32) (i32.const 0))
+  (func (export "_initialize") (global.set $n (i32.const 10)))
+  (func (export "bump") (result i32)
+    (global.set $n (i32.add (global.get $n) (i32.const 1)))
+    (global.get $n))
+  (func (export "spin") (loop $l (br $l)))
+  (func (export "boom") unreachable))
+"#;
+
+/// A guest instantiated once keeps its state across calls; an ended guest
+/// takes no more calls.
+#[test]
+fn an_instantiated_guest_keeps_its_state_across_calls() {
+    let engine = Engine::new(&engine_config());
+    let counter = module(&engine, COUNTER);
+    let mut guest = Run::new(&engine, &counter).instantiate(UnixSystem::builder().build().unwrap()).unwrap();
+    let bump = |g: &mut wasi_wasmi::Guest<UnixSystem>| g.call("bump", &[]).unwrap().unwrap()[0].i32();
+    assert_eq!(bump(&mut guest), Some(11));
+    assert_eq!(bump(&mut guest), Some(12));
+    assert!(guest.call("bump", &[Val::I32(1)]).is_err(), "wrong arguments are refused");
+    assert!(guest.exit().is_none());
+    assert!(guest.call("boom", &[]).unwrap().is_none());
+    assert!(matches!(guest.exit(), Some(Exit::Trap(_))));
+    assert!(guest.call("bump", &[]).is_err(), "an ended guest takes no calls");
+    assert!(matches!(guest.finish().exit, Exit::Trap(_)));
+
+    // Fuel is spent across calls.
+    let limits = Limits { fuel: Some(50_000), ..Limits::default() };
+    let engine = Engine::new(&engine_config_for(&limits));
+    let module = module(&engine, COUNTER);
+    let mut guest =
+        Run::new(&engine, &module).limits(limits).instantiate(UnixSystem::builder().build().unwrap()).unwrap();
+    assert_eq!(guest.call("bump", &[]).unwrap().unwrap()[0].i32(), Some(11));
+    assert!(guest.call("spin", &[]).unwrap().is_none());
+    assert!(matches!(guest.exit(), Some(Exit::OutOfFuel)));
+}
