@@ -776,6 +776,11 @@ fn metered(module: &wasirun_module, limits: &Limits) -> Result<Option<(Engine, M
     Ok(Some((engine, m)))
 }
 
+/// A deterministic run's outcome, with the system it wrapped.
+fn unwrapped(f: Finished<Deterministic<UnixSystem>>) -> Finished<UnixSystem> {
+    Finished { exit: f.exit, results: f.results, memory_refused: f.memory_refused, system: f.system.into_inner() }
+}
+
 /// One run of `module` under `config`, calling `invoke` if given.
 fn run(module: &wasirun_module, config: &wasirun_config, invoke: Option<(&str, &[Val])>) -> wasirun_result {
     let system = match build_system(config) {
@@ -792,12 +797,7 @@ fn run(module: &wasirun_module, config: &wasirun_config, invoke: Option<(&str, &
         r = r.invoke(name, args);
     }
     let outcome = match config.deterministic {
-        Some(seed) => r.run(Deterministic::new(system, seed)).map(|f| Finished {
-            exit: f.exit,
-            results: f.results,
-            memory_refused: f.memory_refused,
-            system: f.system.into_inner(),
-        }),
+        Some(seed) => r.run(Deterministic::new(system, seed)).map(unwrapped),
         None => r.run(system),
     };
     match outcome {
@@ -895,15 +895,7 @@ impl Live {
     fn finish(self) -> Finished<UnixSystem> {
         match self {
             Live::Plain(g) => g.finish(),
-            Live::Deterministic(g) => {
-                let f = g.finish();
-                Finished {
-                    exit: f.exit,
-                    results: f.results,
-                    memory_refused: f.memory_refused,
-                    system: f.system.into_inner(),
-                }
-            }
+            Live::Deterministic(g) => unwrapped(g.finish()),
         }
     }
 }

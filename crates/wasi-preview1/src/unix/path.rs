@@ -155,13 +155,7 @@ pub(crate) fn filestat_set_times(
         sandbox::parent(resolver, dir.fd()?, path)?
     };
     if p.trailing_slash {
-        let st = match &p.last {
-            Last::Name(name) => rustix::fs::statat(&p.dir, &name[..], AtFlags::SYMLINK_NOFOLLOW).wasi()?,
-            Last::Itself => rustix::fs::fstat(&p.dir).wasi()?,
-        };
-        if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::Directory {
-            return Err(Errno::NOTDIR);
-        }
+        p.stat()?;
     }
     match &p.last {
         Last::Name(name) => rustix::fs::utimensat(&p.dir, &name[..], &times, AtFlags::SYMLINK_NOFOLLOW).wasi(),

@@ -149,6 +149,26 @@ pub struct Parent<'a, 'p> {
     pub trailing_slash: bool,
 }
 
+impl Parent<'_, '_> {
+    /// Stats the last component without following it (the directory
+    /// itself for [`Last::Itself`]); a trailing slash requires a directory.
+    ///
+    /// # Errors
+    /// The host's errno; `ENOTDIR` for a trailing slash on a non-directory.
+    pub fn stat(&self) -> Result<rustix::fs::Stat, Errno> {
+        let st = match &self.last {
+            Last::Name(name) => {
+                rustix::fs::statat(&self.dir, &name[..], rustix::fs::AtFlags::SYMLINK_NOFOLLOW).wasi()?
+            }
+            Last::Itself => rustix::fs::fstat(&self.dir).wasi()?,
+        };
+        if self.trailing_slash && rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::Directory {
+            return Err(Errno::NOTDIR);
+        }
+        Ok(st)
+    }
+}
+
 /// Refuses what no resolution may accept: absolute, empty and overlong
 /// paths (so what a resolution holds is bounded by [`MAX_PATH`]), and NUL.
 fn check_path(path: &str) -> Result<(), Errno> {
@@ -192,15 +212,7 @@ pub fn stat(resolver: Resolver, root: BorrowedFd<'_>, path: &str, follow: bool) 
         let fd = open(resolver, root, path, OFlags::PATH, Mode::empty(), follow)?;
         return rustix::fs::fstat(&fd).wasi();
     }
-    let found = locate(resolver, root, path, follow)?;
-    let st = match &found.last {
-        Last::Name(name) => rustix::fs::statat(&found.dir, &name[..], rustix::fs::AtFlags::SYMLINK_NOFOLLOW).wasi()?,
-        Last::Itself => rustix::fs::fstat(&found.dir).wasi()?,
-    };
-    if found.trailing_slash && rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::Directory {
-        return Err(Errno::NOTDIR);
-    }
-    Ok(st)
+    locate(resolver, root, path, follow)?.stat()
 }
 
 /// Finds what `path` names without opening it (where there is no `O_PATH`
