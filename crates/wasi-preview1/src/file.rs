@@ -3,13 +3,12 @@
 //! bundled assets), and [`MemoryFile`], an in-memory regular file.
 //!
 //! A system hands the guest such an object like any other fd: stdio
-//! (`UnixSystemBuilder::stdout_file`), a preopened directory
-//! (`UnixSystemBuilder::preopen_virtual_dir`), or a file inserted at run
-//! time (`UnixSystem::insert_file`). Every `fd_*` call on it goes to the
-//! object; `path_open` and `path_filestat_get` beneath a virtual directory
-//! go to [`VirtualFile::open_at`] and [`VirtualFile::filestat_at`], the
-//! other path calls beneath one are `EPERM`, as beneath a read-only mount.
-//! Sockets calls on one are `ENOTSOCK`.
+//! (`UnixSystemBuilder::stdout_file`), or a file inserted at run time
+//! (`UnixSystem::insert_file`). Every `fd_*` call on it goes to the
+//! object; path calls through one that is a directory are `EPERM`, as
+//! beneath a read-only mount (a tree of files to mount is a
+//! [`FileSystem`](crate::vfs::FileSystem) instead). Sockets calls on one
+//! are `ENOTSOCK`.
 //!
 //! Each method has the spec's meaning for the preview1 call named in its
 //! documentation, and a default that answers as a file without that
@@ -22,7 +21,7 @@ use std::fmt;
 use std::io::{IoSlice, IoSliceMut};
 use std::sync::{Arc, Mutex, PoisonError};
 use wasi_abi::{
-    Advice, Dircookie, DirentWriter, Errno, Fdflags, Filedelta, Filesize, Filestat, Filetype, Fstflags, Oflags, Size,
+    Advice, Dircookie, DirentWriter, Errno, Fdflags, Filedelta, Filesize, Filestat, Filetype, Fstflags, Size,
     Timestamp, Whence,
 };
 
@@ -57,8 +56,9 @@ pub trait VirtualFile: fmt::Debug + Send {
         Err(Errno::SPIPE)
     }
 
-    /// `fd_pwrite`.
-    fn pwrite(&mut self, _bufs: &[IoSlice<'_>], _offset: Filesize) -> Result<Size> {
+    /// `fd_pwrite` (with the fd's flags: as on Linux, a file opened to
+    /// `APPEND` is appended to whatever the offset).
+    fn pwrite(&mut self, _bufs: &[IoSlice<'_>], _offset: Filesize, _flags: Fdflags) -> Result<Size> {
         Err(Errno::SPIPE)
     }
 
@@ -100,18 +100,6 @@ pub trait VirtualFile: fmt::Debug + Send {
 
     /// `fd_readdir`, for a directory: hands `out` entries from `cookie` on.
     fn readdir(&mut self, _out: &mut DirentWriter<'_>, _cookie: Dircookie) -> Result<()> {
-        Err(Errno::NOTDIR)
-    }
-
-    /// `path_open` beneath a directory: `path` as the guest gave it
-    /// (relative; the object resolves it, and nothing it names is a host
-    /// path).
-    fn open_at(&mut self, _path: &str, _oflags: Oflags, _fdflags: Fdflags) -> Result<Box<dyn VirtualFile>> {
-        Err(Errno::NOTDIR)
-    }
-
-    /// `path_filestat_get` beneath a directory.
-    fn filestat_at(&mut self, _path: &str) -> Result<Filestat> {
         Err(Errno::NOTDIR)
     }
 
@@ -251,8 +239,9 @@ impl VirtualFile for MemoryFile {
         Ok(self.read_at(bufs, offset))
     }
 
-    fn pwrite(&mut self, bufs: &[IoSlice<'_>], offset: Filesize) -> Result<Size> {
-        self.write_at(bufs, Some(offset)).map(|(n, _)| n)
+    fn pwrite(&mut self, bufs: &[IoSlice<'_>], offset: Filesize, flags: Fdflags) -> Result<Size> {
+        let at = if flags.contains(Fdflags::APPEND) { None } else { Some(offset) };
+        self.write_at(bufs, at).map(|(n, _)| n)
     }
 
     fn seek(&mut self, offset: Filedelta, whence: Whence) -> Result<Filesize> {
@@ -315,8 +304,8 @@ mod tests {
         assert_eq!(f.write(&[IoSlice::new(b"XY")], Fdflags::APPEND), Ok(2));
         assert_eq!(f.seek(0, Whence::Cur), Ok(12));
         // Cut at the limit, then EFBIG.
-        assert_eq!(f.pwrite(&[IoSlice::new(b"123456")], 12), Ok(4));
-        assert_eq!(f.pwrite(&[IoSlice::new(b"z")], 16), Err(Errno::FBIG));
+        assert_eq!(f.pwrite(&[IoSlice::new(b"123456")], 12, Fdflags::empty()), Ok(4));
+        assert_eq!(f.pwrite(&[IoSlice::new(b"z")], 16, Fdflags::empty()), Err(Errno::FBIG));
         assert_eq!(f.seek(-1, Whence::Set), Err(Errno::INVAL));
         assert_eq!(f.filestat().unwrap().size, 16);
         assert_eq!(f.set_size(3), Ok(()));

@@ -22,14 +22,17 @@
 pub mod deterministic;
 pub mod file;
 pub mod net;
+mod paths;
 mod system;
 pub mod trace;
 #[cfg(unix)]
 pub mod unix;
+pub mod vfs;
 
 pub use deterministic::Deterministic;
 pub use file::VirtualFile;
 pub use net::NetPolicy;
+pub use paths::{ESCAPE, MAX_HELD_DIRS, MAX_SYMLINK_EXPANSIONS};
 pub use system::{AddrInfo, AddrInfoHints, Raised, Result, System, Wrapper};
 pub use trace::Tracer;
 pub use wasi_abi as abi;

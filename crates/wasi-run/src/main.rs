@@ -9,6 +9,7 @@
 mod aliases;
 mod argv;
 mod limits;
+mod mounts;
 
 use clap::{CommandFactory, Parser};
 use limits::{Given, parse_bytes, parse_duration, parse_positive};
@@ -62,6 +63,8 @@ Examples:
   wasi-run hello.wasm
   wasi-run --dir .::/work --env RUST_LOG=debug app.wasm --input /work/in.txt
   wasi-run --dir data::/data::ro --fuel 1000000000 --timeout 30s untrusted.wasm
+  wasi-run --mount tar:stdlib.tar::/usr/lib --mount mem::/tmp python.wasm
+  wasi-run --mount overlay:./site::/site build.wasm   (changes stay in memory)
   wasi-run --invoke add math.wasm 2 40
   wasi-run run -S inherit-env -W timeout=10s app.wasm    (wasmtime's spellings)
 
@@ -91,6 +94,16 @@ struct Cli {
     /// written too). Repeatable; preopens are numbered from fd 3 in order.
     #[arg(long = "dir", value_name = "HOST[::GUEST][::ro]")]
     dirs: Vec<String>,
+
+    /// Give the guest a directory that is not a host one, named GUEST:
+    /// `mem` (empty, in memory), `mem:SRC` (an in-memory copy of the host
+    /// directory or .tar SRC), `tar:FILE` (a .tar archive, read-only, read
+    /// on demand), `overlay:SRC` (SRC beneath an in-memory layer that takes
+    /// every change: the host never changes). `::ro` makes it read-only,
+    /// `::size=BYTES` bounds its memory (default 256M). Repeatable; numbered
+    /// after every --dir, in order.
+    #[arg(long = "mount", value_name = "KIND[:SRC]::GUEST[::ro][::size=BYTES]")]
+    mounts: Vec<String>,
 
     /// Set NAME=VALUE in the guest's environment, or with NAME alone pass
     /// the host's value of NAME. Repeatable.
@@ -464,6 +477,11 @@ fn build_system(s: &Settings, open_stdio: [bool; 3]) -> Result<UnixSystem, Failu
         let fd = rustix::fs::open(host, flags, rustix::fs::Mode::empty())
             .map_err(|e| Failure(USAGE_STATUS, format!("--dir {host:?}: {}", std::io::Error::from(e))))?;
         b = if readonly { b.preopen_dir_readonly(fd, guest) } else { b.preopen_dir(fd, guest) };
+    }
+    for spec in &cli.mounts {
+        let fail = |why: String| Failure(USAGE_STATUS, format!("--mount {spec:?}: {why}"));
+        let m = mounts::parse(spec).map_err(fail)?;
+        b = b.mount(mounts::open(&m).map_err(fail)?, m.guest);
     }
     for spec in &s.listens {
         let addrs = socket_addrs("--listen", spec)?;

@@ -18,6 +18,11 @@
 //! - `host_readonly`: the copied fixtures lose their write permission, so
 //!   the guest's user may only read them (the host's own access control,
 //!   not a `::ro` mount).
+//! - `mounts` (default: true when `dirs` is non-empty and not
+//!   `host_readonly`): run twice more with each directory mounted instead
+//!   of preopened from the host: as an in-memory copy (`--mount mem:`),
+//!   and as an overlay (`--mount overlay:`), after which the host copy
+//!   must be exactly as it was.
 //!
 //! Every case runs as an unprivileged user: when the tests run as root,
 //! `wasi-run` is started as uid/gid 65534 (`setpriv`) and the fixtures are
@@ -65,6 +70,45 @@ struct Spec {
     both_resolvers: Option<bool>,
     #[serde(default)]
     host_readonly: bool,
+    mounts: Option<bool>,
+}
+
+/// How a case's directories reach the guest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// `--dir`, with the default resolver.
+    Host,
+    /// `--dir` with `--path-resolution manual`.
+    Manual,
+    /// `--mount mem:` (an in-memory copy).
+    Mem,
+    /// `--mount overlay:` (the host copy must not change).
+    Overlay,
+}
+
+/// Every path beneath `dir` with its type and contents, to tell whether
+/// the tree changed.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            let what = if meta.is_dir() {
+                pending.push(p.clone());
+                "dir".to_owned()
+            } else if meta.file_type().is_symlink() {
+                format!("link {:?}", std::fs::read_link(&p).unwrap())
+            } else {
+                format!("file {:?}", std::fs::read(&p).unwrap_or_default())
+            };
+            out.push((p, what));
+        }
+    }
+    out.sort();
+    out
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,13 +194,14 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn run_case(lang: Lang, program: &str, spec: &Spec, manual: bool) -> Result<(), Failed> {
+fn run_case(lang: Lang, program: &str, spec: &Spec, mode: Mode) -> Result<(), Failed> {
     let wasm = lang.build(program)?;
     let work = scratch(program);
     let mut cmd = wasi_run_unprivileged();
-    if manual {
+    if mode == Mode::Manual {
         cmd.args(["--path-resolution", "manual"]);
     }
+    let mut before = Vec::new();
     for d in &spec.dirs {
         let (fixture, guest) = d.split_once("::").unwrap_or((d, d));
         let host = work.join(format!("mnt{}", cmd.get_args().count()));
@@ -173,7 +218,14 @@ fn run_case(lang: Lang, program: &str, spec: &Spec, manual: bool) -> Result<(), 
         if spec.host_readonly {
             make_read_only(&host);
         }
-        cmd.arg("--dir").arg(format!("{}::{guest}", host.display()));
+        match mode {
+            Mode::Host | Mode::Manual => cmd.arg("--dir").arg(format!("{}::{guest}", host.display())),
+            Mode::Mem => cmd.arg("--mount").arg(format!("mem:{}::{guest}", host.display())),
+            Mode::Overlay => {
+                before.push((host.clone(), snapshot(&host)));
+                cmd.arg("--mount").arg(format!("overlay:{}::{guest}", host.display()))
+            }
+        };
     }
     for (k, v) in &spec.env {
         cmd.arg("--env").arg(format!("{k}={v}"));
@@ -214,6 +266,11 @@ fn run_case(lang: Lang, program: &str, spec: &Spec, manual: bool) -> Result<(), 
             problems.push(format!("stderr {stderr:?} lacks {want:?}"));
         }
     }
+    for (host, was) in before {
+        if snapshot(&host) != was {
+            problems.push(format!("the overlay changed the host directory {}", host.display()));
+        }
+    }
     if problems.is_empty() {
         make_writable(&work);
         let _ = std::fs::remove_dir_all(&work);
@@ -241,14 +298,18 @@ fn main() {
     for lang in langs {
         for (name, program, spec) in specs(lang) {
             let both = spec.both_resolvers.unwrap_or(!spec.dirs.is_empty());
+            let mounts = spec.mounts.unwrap_or(!spec.dirs.is_empty() && !spec.host_readonly);
             let kind = format!("{lang:?}").to_lowercase();
-            let s = spec.clone();
-            let p = program.clone();
-            trials.push(Trial::test(format!("{kind}::{name}"), move || run_case(lang, &p, &s, false)));
+            let mut modes = vec![(Mode::Host, "")];
             if both {
-                trials.push(Trial::test(format!("{kind}::{name}::manual"), move || {
-                    run_case(lang, &program, &spec, true)
-                }));
+                modes.push((Mode::Manual, "::manual"));
+            }
+            if mounts {
+                modes.extend([(Mode::Mem, "::mem"), (Mode::Overlay, "::overlay")]);
+            }
+            for (mode, suffix) in modes {
+                let (s, p) = (spec.clone(), program.clone());
+                trials.push(Trial::test(format!("{kind}::{name}{suffix}"), move || run_case(lang, &p, &s, mode)));
             }
         }
     }

@@ -9,8 +9,10 @@ use super::{UnixSystem, random, stdio};
 use crate::file::VirtualFile;
 use crate::net::NetPolicy;
 use crate::system::Result;
+use crate::vfs::{FileSystem, Handle};
 use rustix::fd::{AsFd, OwnedFd};
 use std::fmt;
+use std::sync::Arc;
 use wasi_abi::{Errno, Fd, Fdflags, Filetype, Size, StringList};
 
 /// Strings packed as the guest sees them: each followed by a NUL.
@@ -101,7 +103,7 @@ pub struct Output {
 #[derive(Debug)]
 enum PreopenDir {
     Host(OwnedFd),
-    Virtual(Box<dyn VirtualFile>),
+    Mount(Arc<dyn FileSystem>),
 }
 
 /// A directory handed to the guest.
@@ -244,20 +246,28 @@ impl UnixSystemBuilder {
     }
 
     /// Preopens `fd` read-only: nothing beneath it can be created, changed
-    /// or removed through the guest (`EROFS`).
+    /// or removed through the guest (`EPERM`, as wasmtime answers).
     #[must_use]
     pub fn preopen_dir_readonly(self, fd: OwnedFd, guest: impl Into<String>) -> Self {
         self.with_preopen(PreopenDir::Host(fd), guest.into(), true)
     }
 
-    /// Preopens a virtual directory (a [`VirtualFile`] whose type is a
-    /// directory) under the guest name `guest`, numbered with the host
-    /// directories in the order added. `path_open` and
-    /// `path_filestat_get` beneath it go to the object; the other path
-    /// calls are `EPERM` (see [`crate::file`]).
+    /// Mounts the file system `fs` (a [`MemoryFs`](crate::vfs::MemoryFs),
+    /// an archive, an overlay, or the embedder's own [`FileSystem`]) as a
+    /// preopened directory under the guest name `guest`, numbered with the
+    /// host directories in the order added. It is read-only if the file
+    /// system says it cannot change ([`FileSystem::writable`]).
     #[must_use]
-    pub fn preopen_virtual_dir(self, dir: impl VirtualFile + 'static, guest: impl Into<String>) -> Self {
-        self.with_preopen(PreopenDir::Virtual(Box::new(dir)), guest.into(), false)
+    pub fn mount(self, fs: Arc<dyn FileSystem>, guest: impl Into<String>) -> Self {
+        let readonly = !fs.writable();
+        self.with_preopen(PreopenDir::Mount(fs), guest.into(), readonly)
+    }
+
+    /// Mounts `fs` read-only, whatever it allows: nothing beneath it can be
+    /// created, changed or removed through the guest (`EPERM`).
+    #[must_use]
+    pub fn mount_read_only(self, fs: Arc<dyn FileSystem>, guest: impl Into<String>) -> Self {
+        self.with_preopen(PreopenDir::Mount(fs), guest.into(), true)
     }
 
     /// Gives the guest `file` as its stdin (fd 0).
@@ -384,7 +394,13 @@ impl UnixSystemBuilder {
                 return Err(BuildError::EmptyGuestName);
             }
             let mut entry = match p.dir {
-                PreopenDir::Virtual(dir) if dir.filetype() == Filetype::Directory => Entry::virtual_file(dir),
+                PreopenDir::Mount(fs) => {
+                    let root = fs.root();
+                    if fs.stat(root).map(|st| st.filetype) != Ok(Filetype::Directory) {
+                        return Err(BuildError::NotADirectory(p.guest));
+                    }
+                    Entry::mounted(Handle::new(fs, root, Filetype::Directory, true, false), p.readonly)
+                }
                 PreopenDir::Host(fd) => match classify(fd.as_fd()) {
                     Ok((Kind::Dir, filetype)) => {
                         let access = Access::of_fd(fd.as_fd());
@@ -392,7 +408,6 @@ impl UnixSystemBuilder {
                     }
                     _ => return Err(BuildError::NotADirectory(p.guest)),
                 },
-                PreopenDir::Virtual(_) => return Err(BuildError::NotADirectory(p.guest)),
             };
             entry.preopen = Some(p.guest.into_boxed_str());
             entry.readonly = p.readonly;

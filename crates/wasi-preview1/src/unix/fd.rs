@@ -166,8 +166,9 @@ pub(super) fn pread(e: &mut Entry, bufs: &mut [IoSliceMut<'_>], offset: Filesize
 }
 
 pub(super) fn pwrite(e: &mut Entry, bufs: &[IoSlice<'_>], offset: Filesize) -> Result<Size> {
+    let flags = e.flags;
     if let Some(v) = e.virtual_mut() {
-        return v.pwrite(bufs, offset);
+        return v.pwrite(bufs, offset, flags);
     }
     let host = e.not_dir()?.seekable()?.fd()?;
     match bufs {

@@ -10,6 +10,7 @@ mod builder;
 mod clock;
 pub mod errno;
 mod fd;
+pub mod lower;
 mod nonblock;
 mod path;
 pub mod platform;
@@ -244,9 +245,6 @@ impl System for UnixSystem {
     }
 
     fn path_filestat_get(&mut self, fd: Fd, flags: Lookupflags, path: &str) -> Result<Filestat> {
-        if let Some(dir) = self.table.get_mut(fd)?.virtual_mut() {
-            return dir.filestat_at(path);
-        }
         path::filestat_get(&self.table, self.resolver, fd, flags, path)
     }
 
@@ -283,15 +281,6 @@ impl System for UnixSystem {
         fs_rights_inheriting: Rights,
         fdflags: Fdflags,
     ) -> Result<Fd> {
-        if let Some(dir) = self.table.get_mut(fd)?.virtual_mut() {
-            let file = dir.open_at(path, oflags, fdflags)?;
-            if oflags.contains(Oflags::DIRECTORY) && file.filetype() != wasi_abi::Filetype::Directory {
-                return Err(Errno::NOTDIR);
-            }
-            let mut entry = Entry::virtual_file(file);
-            entry.flags = fdflags;
-            return self.table.insert(entry);
-        }
         path::open(
             &mut self.table,
             self.resolver,

@@ -5,9 +5,11 @@ use super::errno::HostResult;
 use super::sandbox::{self, Last, Parent, Resolver};
 use super::stat::{classify, filestat};
 use super::table::{Access, Entry, FdTable, Kind};
+use crate::vfs::{self, Handle};
 use rustix::fd::{AsFd, BorrowedFd};
 use rustix::fs::{AtFlags, Mode, OFlags, Timespec, Timestamps, UTIME_NOW, UTIME_OMIT};
-use wasi_abi::{Errno, Fd, Fdflags, Filestat, Fstflags, Lookupflags, Oflags, Rights, Size, Timestamp};
+use std::sync::Arc;
+use wasi_abi::{Errno, Fd, Fdflags, Filestat, Filetype, Fstflags, Lookupflags, Oflags, Rights, Size, Timestamp};
 
 /// Mode bits for files and directories the guest creates (less the umask):
 /// 0o666 and 0o777.
@@ -15,21 +17,50 @@ const FILE_MODE: Mode =
     Mode::RUSR.union(Mode::WUSR).union(Mode::RGRP).union(Mode::WGRP).union(Mode::ROTH).union(Mode::WOTH);
 const DIR_MODE: Mode = Mode::RWXU.union(Mode::RWXG).union(Mode::RWXO);
 
-/// The directory entry for `fd`, after checking that it is a host
-/// directory and (if `modifies`) that it is not beneath a read-only mount.
-/// A virtual directory takes only the path calls its object answers
-/// (`path_open`, `path_filestat_get`, dispatched before this): the others
-/// are `EPERM`, as beneath a read-only mount.
-fn dir_entry(table: &FdTable, fd: Fd, modifies: bool) -> Result<&Entry, Errno> {
+/// A directory fd a path call resolves beneath.
+enum Dir<'t> {
+    /// A host directory.
+    Host(&'t Entry),
+    /// A directory of a mounted file system.
+    Mount(&'t Handle),
+}
+
+/// The directory for `fd`, after checking that it is one and (if
+/// `modifies`) that it is not beneath a read-only mount (`EPERM`). A
+/// virtual file that calls itself a directory (not a mount) has no names
+/// to resolve: `EPERM`, as beneath a read-only mount.
+fn dir_of(table: &FdTable, fd: Fd, modifies: bool) -> Result<Dir<'_>, Errno> {
     let e = table.get(fd)?;
-    if e.kind == Kind::Virtual && e.filetype == wasi_abi::Filetype::Directory {
-        return Err(Errno::PERM);
-    }
-    let e = e.directory()?;
     if modifies {
         e.mutable()?;
     }
-    Ok(e)
+    match e.mount() {
+        Some(h) if e.filetype == Filetype::Directory => Ok(Dir::Mount(h)),
+        None if e.kind == Kind::Virtual && e.filetype == Filetype::Directory => Err(Errno::PERM),
+        _ => e.directory().map(Dir::Host),
+    }
+}
+
+/// The host directory entry for `fd` (see [`dir_of`]): `EXDEV` for a
+/// mounted one, where a call needs both of its directories on one side.
+fn dir_entry(table: &FdTable, fd: Fd, modifies: bool) -> Result<&Entry, Errno> {
+    match dir_of(table, fd, modifies)? {
+        Dir::Host(e) => Ok(e),
+        Dir::Mount(_) => Err(Errno::XDEV),
+    }
+}
+
+/// Two directories of one call (`path_rename`, `path_link`): both host
+/// directories (`None`), or both of one mounted file system; across file
+/// systems, `EXDEV`.
+fn same_mount<'t>(a: &Dir<'t>, b: &Dir<'t>) -> Result<Option<(&'t Handle, &'t Handle)>, Errno> {
+    match (a, b) {
+        (Dir::Host(_), Dir::Host(_)) => Ok(None),
+        (Dir::Mount(x), Dir::Mount(y)) if std::ptr::addr_eq(Arc::as_ptr(x.fs()), Arc::as_ptr(y.fs())) => {
+            Ok(Some((x, y)))
+        }
+        _ => Err(Errno::XDEV),
+    }
 }
 
 /// Validates `fstflags`: each time may be set to a value or to now, not both.
@@ -64,12 +95,23 @@ pub(crate) fn open(
     _inheriting: Rights,
     fdflags: Fdflags,
 ) -> Result<Fd, Errno> {
-    let dir = dir_entry(table, fd, false)?;
+    let dir = dir_of(table, fd, false)?;
     let write = base.contains(Rights::FD_WRITE) || oflags.contains(Oflags::TRUNC);
     let read = base.intersects(Rights::FD_READ | Rights::FD_READDIR) || !write;
-    if dir.readonly && (write || oflags.contains(Oflags::CREAT)) {
+    let readonly = table.get(fd)?.readonly;
+    if readonly && (write || oflags.contains(Oflags::CREAT)) {
         return Err(Errno::PERM);
     }
+    let follow = dirflags.contains(Lookupflags::SYMLINK_FOLLOW);
+    let dir = match dir {
+        Dir::Host(e) => e,
+        Dir::Mount(h) => {
+            let handle = vfs::path::open(h.fs(), h.ino(), path, follow, oflags, read, write)?;
+            let mut entry = Entry::mounted(handle, readonly);
+            entry.flags = fdflags;
+            return table.insert(entry);
+        }
+    };
     let mut flags = match (read, write) {
         (true, false) => OFlags::RDONLY,
         (false, _) => OFlags::WRONLY,
@@ -103,8 +145,6 @@ pub(crate) fn open(
             flags |= h;
         }
     }
-    let follow = dirflags.contains(Lookupflags::SYMLINK_FOLLOW);
-    let readonly = dir.readonly;
     let host = sandbox::open(resolver, dir.fd()?, path, flags, FILE_MODE, follow)?;
     let (kind, filetype) = classify(host.as_fd())?;
     let mut entry = Entry::new(host, kind, filetype, Access::of_flags(flags));
@@ -121,9 +161,11 @@ pub(crate) fn filestat_get(
     flags: Lookupflags,
     path: &str,
 ) -> Result<Filestat, Errno> {
-    let dir = dir_entry(table, fd, false)?;
     let follow = flags.contains(Lookupflags::SYMLINK_FOLLOW);
-    Ok(filestat(&sandbox::stat(resolver, dir.fd()?, path, follow)?))
+    match dir_of(table, fd, false)? {
+        Dir::Mount(h) => vfs::path::filestat_get(&**h.fs(), h.ino(), path, follow),
+        Dir::Host(dir) => Ok(filestat(&sandbox::stat(resolver, dir.fd()?, path, follow)?)),
+    }
 }
 
 /// `path_filestat_set_times`.
@@ -138,7 +180,13 @@ pub(crate) fn filestat_set_times(
     mtim: Timestamp,
     fst: Fstflags,
 ) -> Result<(), Errno> {
-    let dir = dir_entry(table, fd, true)?;
+    let dir = match dir_of(table, fd, true)? {
+        Dir::Mount(h) => {
+            let follow = flags.contains(Lookupflags::SYMLINK_FOLLOW);
+            return vfs::path::filestat_set_times(&**h.fs(), h.ino(), path, follow, atim, mtim, fst);
+        }
+        Dir::Host(e) => e,
+    };
     let times = timestamps(atim, mtim, fst)?;
     // A trailing slash makes the last component a directory to follow.
     let follow = flags.contains(Lookupflags::SYMLINK_FOLLOW) || path.ends_with('/');
@@ -203,6 +251,9 @@ fn parent_of<'t, 'p>(table: &'t FdTable, resolver: Resolver, fd: Fd, path: &'p s
 
 /// `path_create_directory`.
 pub(crate) fn create_directory(table: &FdTable, resolver: Resolver, fd: Fd, path: &str) -> Result<(), Errno> {
+    if let Dir::Mount(h) = dir_of(table, fd, true)? {
+        return vfs::path::create_directory(&**h.fs(), h.ino(), path);
+    }
     let p = parent_of(table, resolver, fd, path)?;
     match &p.last {
         Last::Name(name) => rustix::fs::mkdirat(&p.dir, &name[..], DIR_MODE).wasi(),
@@ -212,6 +263,9 @@ pub(crate) fn create_directory(table: &FdTable, resolver: Resolver, fd: Fd, path
 
 /// `path_unlink_file`.
 pub(crate) fn unlink_file(table: &FdTable, resolver: Resolver, fd: Fd, path: &str) -> Result<(), Errno> {
+    if let Dir::Mount(h) = dir_of(table, fd, true)? {
+        return vfs::path::unlink_file(&**h.fs(), h.ino(), path);
+    }
     let p = parent_of(table, resolver, fd, path)?;
     let Last::Name(name) = &p.last else { return Err(Errno::ISDIR) };
     if p.trailing_slash {
@@ -229,6 +283,9 @@ pub(crate) fn unlink_file(table: &FdTable, resolver: Resolver, fd: Fd, path: &st
 
 /// `path_remove_directory`.
 pub(crate) fn remove_directory(table: &FdTable, resolver: Resolver, fd: Fd, path: &str) -> Result<(), Errno> {
+    if let Dir::Mount(h) = dir_of(table, fd, true)? {
+        return vfs::path::remove_directory(&**h.fs(), h.ino(), path);
+    }
     let p = parent_of(table, resolver, fd, path)?;
     match &p.last {
         Last::Name(name) => rustix::fs::unlinkat(&p.dir, &name[..], AtFlags::REMOVEDIR).wasi(),
@@ -246,6 +303,9 @@ pub(crate) fn rename(
     new_fd: Fd,
     new: &str,
 ) -> Result<(), Errno> {
+    if let Some((a, b)) = same_mount(&dir_of(table, fd, true)?, &dir_of(table, new_fd, true)?)? {
+        return vfs::path::rename(&**a.fs(), a.ino(), old, b.ino(), new);
+    }
     let from = parent_of(table, resolver, fd, old)?;
     let to = parent_of(table, resolver, new_fd, new)?;
     let (Last::Name(a), Last::Name(b)) = (&from.last, &to.last) else { return Err(Errno::BUSY) };
@@ -263,16 +323,11 @@ pub(crate) fn rename(
 /// relative target is accepted: the sandbox never follows an absolute one,
 /// and a host program should not be led out of the mount by one either.
 pub(crate) fn symlink(table: &FdTable, resolver: Resolver, target: &str, fd: Fd, path: &str) -> Result<(), Errno> {
+    if let Dir::Mount(h) = dir_of(table, fd, true)? {
+        return vfs::path::symlink(&**h.fs(), target, h.ino(), path);
+    }
     let p = parent_of(table, resolver, fd, path)?;
-    if target.len() > wasi_abi::MAX_PATH {
-        return Err(Errno::NAMETOOLONG);
-    }
-    if target.starts_with('/') {
-        return Err(sandbox::ESCAPE);
-    }
-    if target.as_bytes().contains(&0) {
-        return Err(Errno::INVAL);
-    }
+    crate::paths::check_symlink_target(target)?;
     let Last::Name(name) = &p.last else { return Err(Errno::EXIST) };
     if p.trailing_slash {
         // "link/" names a directory, which a symlink cannot be: an existing
@@ -290,7 +345,10 @@ pub(crate) fn symlink(table: &FdTable, resolver: Resolver, target: &str, fd: Fd,
 
 /// `path_readlink`: the contents, truncated to fit `buf`.
 pub(crate) fn readlink(table: &FdTable, resolver: Resolver, fd: Fd, path: &str, buf: &mut [u8]) -> Result<Size, Errno> {
-    let dir = dir_entry(table, fd, false)?;
+    let dir = match dir_of(table, fd, false)? {
+        Dir::Mount(h) => return vfs::path::readlink(&**h.fs(), h.ino(), path, buf),
+        Dir::Host(e) => e,
+    };
     let p = sandbox::parent(resolver, dir.fd()?, path)?;
     let Last::Name(name) = &p.last else { return Err(Errno::INVAL) };
     if p.trailing_slash {
@@ -320,6 +378,10 @@ pub(crate) fn link(
     new_fd: Fd,
     new: &str,
 ) -> Result<(), Errno> {
+    if let Some((a, b)) = same_mount(&dir_of(table, old_fd, true)?, &dir_of(table, new_fd, true)?)? {
+        let follow = old_flags.contains(Lookupflags::SYMLINK_FOLLOW);
+        return vfs::path::link(&**a.fs(), a.ino(), follow, old, b.ino(), new);
+    }
     let old_dir = dir_entry(table, old_fd, true)?;
     let from = if old_flags.contains(Lookupflags::SYMLINK_FOLLOW) {
         sandbox::parent_following(old_dir.fd()?, old)?

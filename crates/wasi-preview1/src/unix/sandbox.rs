@@ -27,21 +27,10 @@ use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno as Host;
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU8, Ordering};
-use wasi_abi::{Errno, MAX_PATH};
+use wasi_abi::Errno;
 
-/// The symlink expansions one resolution may make before `ELOOP`.
-pub const MAX_SYMLINK_EXPANSIONS: u32 = 40;
-
-/// The most directories the manual resolver holds open for one path (one
-/// per level below the root): deeper is `ENAMETOOLONG`, so one resolution
-/// never takes more than this many of the host's fds.
-pub const MAX_HELD_DIRS: usize = 256;
-
-/// The errno of a path that would leave its directory (an absolute path, a
-/// `..` past the root, a symlink out of it, an absolute symlink target):
-/// `EPERM`, as wasmtime answers (the official suite also accepts
-/// `ENOTCAPABLE`; real programs were built against wasmtime).
-pub const ESCAPE: Errno = Errno::PERM;
+pub use crate::paths::{ESCAPE, MAX_HELD_DIRS, MAX_SYMLINK_EXPANSIONS};
+use crate::paths::{check_path, components_reversed, ends_as_directory, single_name, split_last};
 
 /// How many times an `openat2` interrupted by a concurrent rename is retried
 /// before the manual resolver takes over for that call.
@@ -167,32 +156,6 @@ impl Parent<'_, '_> {
         }
         Ok(st)
     }
-}
-
-/// Refuses what no resolution may accept: absolute, empty and overlong
-/// paths (so what a resolution holds is bounded by [`MAX_PATH`]), and NUL.
-fn check_path(path: &str) -> Result<(), Errno> {
-    if path.is_empty() {
-        return Err(Errno::NOENT);
-    }
-    if path.len() > MAX_PATH {
-        return Err(Errno::NAMETOOLONG);
-    }
-    if path.starts_with('/') {
-        return Err(ESCAPE);
-    }
-    if path.as_bytes().contains(&0) {
-        return Err(Errno::INVAL);
-    }
-    Ok(())
-}
-
-/// A path that is one entry of its directory (no slash, not `.` or `..`):
-/// there is nothing to resolve, so an `*at` call on the directory with the
-/// last component not followed stays beneath it on its own. Only a symlink
-/// there needs the resolver.
-fn single_name(path: &str) -> Option<&str> {
-    (!path.contains('/') && path != "." && path != "..").then_some(path)
 }
 
 /// Stats `path` beneath `root`, following a final symlink if `follow`.
@@ -333,16 +296,9 @@ fn is_symlink(fd: &OwnedFd) -> bool {
 /// when an intermediate component is missing or not a directory.
 pub fn parent<'a, 'p>(resolver: Resolver, root: BorrowedFd<'a>, path: &'p str) -> Result<Parent<'a, 'p>, Errno> {
     check_path(path)?;
+    // Only slashes: an absolute path, refused by `check_path`.
+    let (prefix, name, trailing_slash) = split_last(path).ok_or(ESCAPE)?;
     let trimmed = path.trim_end_matches('/');
-    let trailing_slash = trimmed.len() != path.len();
-    if trimmed.is_empty() {
-        // Only slashes: an absolute path, refused by `check_path`.
-        return Err(ESCAPE);
-    }
-    let (prefix, name) = match trimmed.rfind('/') {
-        Some(i) => (&trimmed[..i], &trimmed[i + 1..]),
-        None => ("", trimmed),
-    };
     let dir_flags = dir_handle();
     let (dir, last) = match name {
         // "x/.." names the parent of x: resolve the whole path as a directory.
@@ -492,39 +448,5 @@ impl<'a> Walk<'a> {
                 Err(e) => return Err(super::errno::from_host(e)),
             }
         }
-    }
-}
-
-/// Whether a path names a directory by its form: a trailing slash, or a
-/// last component of `.` or `..`.
-fn ends_as_directory(path: &[u8]) -> bool {
-    path.ends_with(b"/") || path == b"." || path == b".." || path.ends_with(b"/.") || path.ends_with(b"/..")
-}
-
-/// The components of `path`, without empty ones and `.`, in reverse order.
-fn components_reversed(path: &[u8]) -> Vec<Vec<u8>> {
-    path.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".").rev().map(<[u8]>::to_vec).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn components() {
-        assert_eq!(components_reversed(b"a//b/./c/"), vec![b"c".to_vec(), b"b".to_vec(), b"a".to_vec()]);
-        assert!(components_reversed(b"./.").is_empty());
-        assert!(ends_as_directory(b"a/"));
-        assert!(ends_as_directory(b"a/.."));
-        assert!(!ends_as_directory(b"a/b"));
-    }
-
-    #[test]
-    fn refused_forms() {
-        assert_eq!(check_path(""), Err(Errno::NOENT));
-        assert_eq!(check_path("/etc"), Err(ESCAPE));
-        assert_eq!(check_path("a\0"), Err(Errno::INVAL));
-        assert_eq!(check_path("a/b"), Ok(()));
-        assert_eq!(check_path(&"a/".repeat(MAX_PATH)), Err(Errno::NAMETOOLONG));
     }
 }

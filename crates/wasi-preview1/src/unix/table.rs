@@ -12,6 +12,7 @@
 
 use super::readdir::DirStream;
 use crate::file::VirtualFile;
+use crate::vfs::Handle;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::OFlags;
 use wasi_abi::{Errno, Fd, Fdflags, Filetype, Rights};
@@ -41,6 +42,8 @@ pub(crate) enum Object {
     Host(OwnedFd),
     /// Any other file or directory.
     Virtual(Box<dyn VirtualFile>),
+    /// A file or directory of a mounted file system.
+    Mount(Handle),
 }
 
 /// How a host file description was opened: `O_RDONLY`, `O_WRONLY` or `O_RDWR`.
@@ -107,6 +110,16 @@ impl Entry {
         Self::holding(Object::Virtual(file), Kind::Virtual, filetype, access)
     }
 
+    /// An entry for a node of a mounted file system (beneath a read-only
+    /// mount if `readonly`).
+    pub(crate) fn mounted(handle: Handle, readonly: bool) -> Self {
+        let filetype = handle.filetype();
+        let access = Access { read: handle.readable(), write: handle.writable() };
+        let mut e = Self::holding(Object::Mount(handle), Kind::Virtual, filetype, access);
+        e.readonly = readonly;
+        e
+    }
+
     fn holding(object: Object, kind: Kind, filetype: Filetype, access: Access) -> Self {
         Entry {
             object,
@@ -127,7 +140,7 @@ impl Entry {
     pub(crate) fn fd(&self) -> Result<BorrowedFd<'_>, Errno> {
         match &self.object {
             Object::Host(fd) => Ok(fd.as_fd()),
-            Object::Virtual(_) => Err(Errno::BADF),
+            Object::Virtual(_) | Object::Mount(_) => Err(Errno::BADF),
         }
     }
 
@@ -136,6 +149,7 @@ impl Entry {
     pub(crate) fn virtual_mut(&mut self) -> Option<&mut dyn VirtualFile> {
         match &mut self.object {
             Object::Virtual(v) => Some(&mut **v),
+            Object::Mount(h) => Some(h),
             Object::Host(_) => None,
         }
     }
@@ -145,7 +159,17 @@ impl Entry {
     pub(crate) fn virtual_ref(&self) -> Option<&dyn VirtualFile> {
         match &self.object {
             Object::Virtual(v) => Some(&**v),
+            Object::Mount(h) => Some(h),
             Object::Host(_) => None,
+        }
+    }
+
+    /// The mounted file system's node this entry holds, if it holds one.
+    #[inline]
+    pub(crate) fn mount(&self) -> Option<&Handle> {
+        match &self.object {
+            Object::Mount(h) => Some(h),
+            _ => None,
         }
     }
 

@@ -1,37 +1,59 @@
-//! Virtual files in the fd table: an in-memory stdout and a preopened
-//! directory of in-memory files, driven by a guest through the real
+//! Virtual files in the fd table: an in-memory stdout and a mounted
+//! file system of the embedder's own, driven by a guest through the real
 //! preview1 imports.
 
 use std::io::{IoSlice, IoSliceMut};
-use wasi_preview1::abi::{Dircookie, Dirent, DirentWriter, Errno, Fdflags, Filestat, Filetype, Oflags};
+use std::sync::Arc;
+use wasi_preview1::abi::{Dircookie, Dirent, DirentWriter, Errno, Fdflags, Filestat, Filetype};
 use wasi_preview1::file::{MemoryFile, VirtualFile, plain_stat};
 use wasi_preview1::unix::UnixSystem;
+use wasi_preview1::vfs::{FileSystem, Ino};
 use wasi_wasmi::{Exit, engine_config, run_command};
 use wasmi::{Engine, Module};
 
-/// A read-only directory of named in-memory files.
+/// An embedder's own read-only file system: one directory of named
+/// files, inode 1 the root and inode i + 2 the file at index i.
 #[derive(Debug)]
-struct Assets(Vec<(&'static str, MemoryFile)>);
+struct Assets(Vec<(&'static str, &'static [u8])>);
 
 impl Assets {
-    fn find(&self, path: &str) -> Result<&MemoryFile, Errno> {
-        self.0.iter().find(|(name, _)| *name == path).map(|(_, f)| f).ok_or(Errno::NOENT)
+    fn file(&self, ino: Ino) -> Result<&'static [u8], Errno> {
+        let i = usize::try_from(ino.checked_sub(2).ok_or(Errno::ISDIR)?).map_err(|_| Errno::NOENT)?;
+        self.0.get(i).map(|&(_, data)| data).ok_or(Errno::NOENT)
     }
 }
 
-impl VirtualFile for Assets {
-    fn filetype(&self) -> Filetype {
-        Filetype::Directory
+impl FileSystem for Assets {
+    fn root(&self) -> Ino {
+        1
     }
-    fn writable(&self) -> bool {
-        false
+    fn stat(&self, ino: Ino) -> Result<Filestat, Errno> {
+        if ino == 1 {
+            return Ok(plain_stat(Filetype::Directory, 0));
+        }
+        Ok(plain_stat(Filetype::RegularFile, self.file(ino)?.len() as u64))
     }
-    fn readdir(&mut self, out: &mut DirentWriter<'_>, cookie: Dircookie) -> Result<(), Errno> {
+    fn lookup(&self, dir: Ino, name: &[u8]) -> Result<(Ino, Filetype), Errno> {
+        if dir != 1 {
+            return Err(Errno::NOTDIR);
+        }
+        let i = self.0.iter().position(|(n, _)| n.as_bytes() == name).ok_or(Errno::NOENT)?;
+        Ok((i as Ino + 2, Filetype::RegularFile))
+    }
+    fn read(&self, ino: Ino, bufs: &mut [IoSliceMut<'_>], offset: u64) -> Result<u32, Errno> {
+        let data = self.file(ino)?;
+        let at = usize::try_from(offset).unwrap_or(usize::MAX).min(data.len());
+        let buf = bufs.first_mut().ok_or(Errno::INVAL)?;
+        let n = buf.len().min(data.len() - at);
+        buf[..n].copy_from_slice(&data[at..at + n]);
+        Ok(n as u32)
+    }
+    fn readdir(&self, _dir: Ino, out: &mut DirentWriter<'_>, cookie: Dircookie) -> Result<(), Errno> {
         let start = usize::try_from(cookie).unwrap_or(usize::MAX);
         for (i, (name, _)) in self.0.iter().enumerate().skip(start) {
             let header = Dirent {
                 d_next: i as u64 + 1,
-                d_ino: i as u64 + 1,
+                d_ino: i as u64 + 2,
                 d_namlen: name.len() as u32,
                 d_type: Filetype::RegularFile,
             };
@@ -40,16 +62,6 @@ impl VirtualFile for Assets {
             }
         }
         Ok(())
-    }
-    fn open_at(&mut self, path: &str, oflags: Oflags, _fdflags: Fdflags) -> Result<Box<dyn VirtualFile>, Errno> {
-        if oflags.contains(Oflags::CREAT) {
-            return Err(Errno::PERM);
-        }
-        // A fresh clone: its own offset over the shared contents.
-        Ok(Box::new(self.find(path)?.clone()))
-    }
-    fn filestat_at(&mut self, path: &str) -> Result<Filestat, Errno> {
-        Ok(plain_stat(Filetype::RegularFile, self.find(path)?.contents().len() as u64))
     }
 }
 
@@ -77,9 +89,12 @@ const GUEST: &str = r#"
     (if (i32.eqz (local.get $ok)) (then (call $exit (local.get $step)))))
   (func (export "_start")
     (local $fd i32)
-    ;; 1: open greeting.txt beneath the virtual preopen (fd 3).
+    ;; 1: open greeting.txt beneath the mounted preopen (fd 3), to read
+    ;; (FD_READ: the mount is read-only, so FD_WRITE would be EPERM).
+    (call $check (i32.eq (call $path_open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 12)
+      (i32.const 0) (i64.const 0x1fffffff) (i64.const 0) (i32.const 0) (i32.const 32)) (i32.const 63)) (i32.const 1))
     (call $check (i32.eqz (call $path_open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 12)
-      (i32.const 0) (i64.const 0x1fffffff) (i64.const 0x1fffffff) (i32.const 0) (i32.const 32))) (i32.const 1))
+      (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 32))) (i32.const 1))
     (local.set $fd (i32.load (i32.const 32)))
     ;; 2: poll says it is readable, with 18 bytes to read.
     (i64.store (i32.const 200) (i64.const 7))
@@ -118,12 +133,8 @@ const GUEST: &str = r#"
 #[test]
 fn a_guest_reads_virtual_files_and_writes_to_a_virtual_stdout() {
     let stdout = MemoryFile::new();
-    let assets = Assets(vec![
-        ("greeting.txt", MemoryFile::with_contents(b"hello from memory\n".to_vec())),
-        ("other.txt", MemoryFile::with_contents(b"x".to_vec())),
-    ]);
-    let system =
-        UnixSystem::builder().stdout_file(stdout.clone()).preopen_virtual_dir(assets, "/assets").build().unwrap();
+    let assets = Assets(vec![("greeting.txt", b"hello from memory\n"), ("other.txt", b"x")]);
+    let system = UnixSystem::builder().stdout_file(stdout.clone()).mount(Arc::new(assets), "/assets").build().unwrap();
     let engine = Engine::new(&engine_config());
     let module = Module::new(&engine, &wat::parse_str(GUEST).unwrap()[..]).unwrap();
     let finished = run_command(&engine, &module, system).unwrap();

@@ -1,0 +1,389 @@
+//! The `path_*` calls beneath a directory of a mounted [`FileSystem`].
+//!
+//! Resolution is the host manual resolver's, over inodes instead of fds:
+//! one component at a time, holding every ancestor, so `..` pops a held
+//! directory and never climbs past the fd the path is relative to; a
+//! symlink is expanded (at most [`MAX_SYMLINK_EXPANSIONS`] times, then
+//! `ELOOP`), and an absolute target or a `..` past the start is
+//! [`ESCAPE`]. Each call then applies the same rules as the host's
+//! `unix::path` (trailing slashes, `.` and `..` as the last component) and
+//! leaves the change of one name to the file system, so the errno of every
+//! refusal is the host's.
+
+use super::handle::{Handle, times};
+use super::{FileSystem, Ino, NewNode};
+use crate::paths::{
+    ESCAPE, MAX_HELD_DIRS, MAX_SYMLINK_EXPANSIONS, check_path, check_symlink_target, components_reversed,
+    ends_as_directory, split_last,
+};
+use crate::system::Result;
+use std::sync::Arc;
+use wasi_abi::{Errno, Filestat, Filetype, Fstflags, Oflags, Size, Timestamp};
+
+/// The last component of a path, once the rest has been resolved.
+#[derive(Debug)]
+enum Last {
+    /// A name to act on (never empty, `.` or `..`).
+    Name(Vec<u8>),
+    /// The path names the directory itself (it ends in `.` or `..`).
+    Itself,
+}
+
+/// The directory holding a path's last component.
+#[derive(Debug)]
+struct Parent {
+    dir: Ino,
+    last: Last,
+    trailing_slash: bool,
+}
+
+impl Parent {
+    /// The last component, not followed: `None` if it does not exist; a
+    /// trailing slash requires a directory.
+    fn node(&self, fs: &dyn FileSystem) -> Result<Option<(Ino, Filetype)>> {
+        let node = match &self.last {
+            Last::Name(name) => match fs.lookup(self.dir, name) {
+                Ok(n) => n,
+                Err(Errno::NOENT) => return Ok(None),
+                Err(e) => return Err(e),
+            },
+            Last::Itself => (self.dir, Filetype::Directory),
+        };
+        if self.trailing_slash && node.1 != Filetype::Directory {
+            return Err(Errno::NOTDIR);
+        }
+        Ok(Some(node))
+    }
+}
+
+/// What the walk yields for the last component.
+enum Final {
+    Name(Vec<u8>),
+    Itself,
+}
+
+struct Walk<'f> {
+    fs: &'f dyn FileSystem,
+    root: Ino,
+    stack: Vec<Ino>,
+    pending: Vec<Vec<u8>>,
+    expansions: u32,
+    trailing_slash: bool,
+}
+
+impl<'f> Walk<'f> {
+    fn new(fs: &'f dyn FileSystem, root: Ino, path: &str) -> Result<Self> {
+        check_path(path)?;
+        let path = path.as_bytes();
+        Ok(Walk {
+            fs,
+            root,
+            stack: Vec::new(),
+            pending: components_reversed(path),
+            expansions: 0,
+            trailing_slash: ends_as_directory(path),
+        })
+    }
+
+    fn current(&self) -> Ino {
+        self.stack.last().copied().unwrap_or(self.root)
+    }
+
+    fn push_target(&mut self, link: Ino) -> Result<()> {
+        self.expansions += 1;
+        if self.expansions > MAX_SYMLINK_EXPANSIONS {
+            return Err(Errno::LOOP);
+        }
+        let target = self.fs.readlink(link)?;
+        if target.first() == Some(&b'/') {
+            return Err(ESCAPE);
+        }
+        if target.is_empty() {
+            return Err(Errno::NOENT);
+        }
+        if self.pending.is_empty() && ends_as_directory(&target) {
+            self.trailing_slash = true;
+        }
+        self.pending.extend(components_reversed(&target));
+        Ok(())
+    }
+
+    /// Walks the intermediate components and returns the last one.
+    fn next_final(&mut self) -> Result<Final> {
+        loop {
+            let Some(c) = self.pending.pop() else { return Ok(Final::Itself) };
+            if c == b".." {
+                if self.stack.pop().is_none() {
+                    return Err(ESCAPE);
+                }
+                continue;
+            }
+            if self.pending.is_empty() {
+                return Ok(Final::Name(c));
+            }
+            match self.fs.lookup(self.current(), &c)? {
+                (_, Filetype::Directory) if self.stack.len() >= MAX_HELD_DIRS => return Err(Errno::NAMETOOLONG),
+                (ino, Filetype::Directory) => self.stack.push(ino),
+                (ino, Filetype::SymbolicLink) => self.push_target(ino)?,
+                _ => return Err(Errno::NOTDIR),
+            }
+        }
+    }
+}
+
+/// What a whole path names, the last symlink followed if `follow` (or the
+/// path ends in a slash): the directory that holds it, its name there
+/// (`None` for the directory itself) and the node (`None` if missing).
+struct Found {
+    dir: Ino,
+    name: Option<Vec<u8>>,
+    node: Option<(Ino, Filetype)>,
+    trailing_slash: bool,
+}
+
+fn find(fs: &dyn FileSystem, root: Ino, path: &str, follow: bool) -> Result<Found> {
+    let mut walk = Walk::new(fs, root, path)?;
+    loop {
+        match walk.next_final()? {
+            Final::Itself => {
+                let dir = walk.current();
+                return Ok(Found {
+                    dir,
+                    name: None,
+                    node: Some((dir, Filetype::Directory)),
+                    trailing_slash: walk.trailing_slash,
+                });
+            }
+            Final::Name(name) => {
+                let dir = walk.current();
+                let node = match fs.lookup(dir, &name) {
+                    Ok((ino, Filetype::SymbolicLink)) if follow || walk.trailing_slash => {
+                        walk.push_target(ino)?;
+                        continue;
+                    }
+                    Ok(n) => Some(n),
+                    Err(Errno::NOENT) => None,
+                    Err(e) => return Err(e),
+                };
+                return Ok(Found { dir, name: Some(name), node, trailing_slash: walk.trailing_slash });
+            }
+        }
+    }
+}
+
+/// The node `path` names (following a last symlink if `follow`): `ENOENT`
+/// if missing, `ENOTDIR` for a non-directory named with a trailing slash.
+fn resolve(fs: &dyn FileSystem, root: Ino, path: &str, follow: bool) -> Result<(Ino, Filetype)> {
+    let f = find(fs, root, path, follow)?;
+    let node = f.node.ok_or(Errno::NOENT)?;
+    if f.trailing_slash && node.1 != Filetype::Directory {
+        return Err(Errno::NOTDIR);
+    }
+    Ok(node)
+}
+
+/// The directory `path` names, symlinks followed.
+fn resolve_dir(fs: &dyn FileSystem, root: Ino, path: &str) -> Result<Ino> {
+    match resolve(fs, root, path, true)? {
+        (ino, Filetype::Directory) => Ok(ino),
+        _ => Err(Errno::NOTDIR),
+    }
+}
+
+/// Resolves all but the last component of `path` (as the host's
+/// `sandbox::parent`).
+fn parent(fs: &dyn FileSystem, root: Ino, path: &str) -> Result<Parent> {
+    check_path(path)?;
+    let (prefix, name, trailing_slash) = split_last(path).ok_or(ESCAPE)?;
+    if name == ".." {
+        let dir = resolve_dir(fs, root, path.trim_end_matches('/'))?;
+        return Ok(Parent { dir, last: Last::Itself, trailing_slash });
+    }
+    let dir = if prefix.is_empty() { root } else { resolve_dir(fs, root, prefix)? };
+    let last = if name == "." { Last::Itself } else { Last::Name(name.as_bytes().to_vec()) };
+    Ok(Parent { dir, last, trailing_slash })
+}
+
+/// Like [`parent`], but a symlink as the last component is followed until
+/// the last component is not a symlink.
+fn parent_following(fs: &dyn FileSystem, root: Ino, path: &str) -> Result<Parent> {
+    let f = find(fs, root, path, true)?;
+    let last = f.name.map_or(Last::Itself, Last::Name);
+    Ok(Parent { dir: f.dir, last, trailing_slash: f.trailing_slash })
+}
+
+/// Whether `path` names a directory, symlinks followed: `Ok(false)` if it
+/// names something else.
+fn names_directory(fs: &dyn FileSystem, root: Ino, path: &str) -> Result<bool> {
+    match resolve(fs, root, &format!("{}/", path.trim_end_matches('/')), true) {
+        Ok(_) => Ok(true),
+        Err(Errno::NOTDIR) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// `path_open`: the open handle. `read` and `write` are the access the
+/// host would open with (the caller has refused writing, creating and
+/// truncating beneath a read-only mount).
+pub(crate) fn open(
+    fs: &Arc<dyn FileSystem>,
+    root: Ino,
+    path: &str,
+    follow: bool,
+    oflags: Oflags,
+    read: bool,
+    write: bool,
+) -> Result<Handle> {
+    let creat = oflags.contains(Oflags::CREAT);
+    let excl = creat && oflags.contains(Oflags::EXCL);
+    // O_CREAT | O_EXCL never follows the last name: a symlink there exists.
+    let f = find(&**fs, root, path, follow && !excl)?;
+    if f.trailing_slash && creat {
+        // As the kernel: creating under a name that ends in a slash.
+        return Err(Errno::ISDIR);
+    }
+    let (ino, filetype) = match (f.node, &f.name) {
+        (None, Some(name)) if creat => (fs.create(f.dir, name, NewNode::File)?, Filetype::RegularFile),
+        (None, _) => return Err(Errno::NOENT),
+        (Some(_), _) if excl => return Err(Errno::EXIST),
+        (Some((_, Filetype::SymbolicLink)), _) => {
+            // Not followed: O_NOFOLLOW's ELOOP (ENOTDIR with O_DIRECTORY).
+            return Err(if oflags.contains(Oflags::DIRECTORY) { Errno::NOTDIR } else { Errno::LOOP });
+        }
+        (Some(n), _) => n,
+    };
+    if (oflags.contains(Oflags::DIRECTORY) || f.trailing_slash) && filetype != Filetype::Directory {
+        return Err(Errno::NOTDIR);
+    }
+    if filetype == Filetype::Directory && (write || creat) {
+        return Err(Errno::ISDIR);
+    }
+    if oflags.contains(Oflags::TRUNC) && filetype == Filetype::RegularFile {
+        fs.set_size(ino, 0)?;
+    }
+    Ok(Handle::new(fs.clone(), ino, filetype, read, write))
+}
+
+/// `path_filestat_get`.
+pub(crate) fn filestat_get(fs: &dyn FileSystem, root: Ino, path: &str, follow: bool) -> Result<Filestat> {
+    let (ino, _) = resolve(fs, root, path, follow)?;
+    fs.stat(ino)
+}
+
+/// `path_filestat_set_times`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn filestat_set_times(
+    fs: &dyn FileSystem,
+    root: Ino,
+    path: &str,
+    follow: bool,
+    atim: Timestamp,
+    mtim: Timestamp,
+    fst: Fstflags,
+) -> Result<()> {
+    let (atim, mtim) = times(atim, mtim, fst)?;
+    let (ino, _) = if follow || path.ends_with('/') {
+        resolve(fs, root, path, true)?
+    } else {
+        parent(fs, root, path)?.node(fs)?.ok_or(Errno::NOENT)?
+    };
+    fs.set_times(ino, atim, mtim)
+}
+
+/// `path_create_directory`.
+pub(crate) fn create_directory(fs: &dyn FileSystem, root: Ino, path: &str) -> Result<()> {
+    let p = parent(fs, root, path)?;
+    match &p.last {
+        Last::Name(name) => fs.create(p.dir, name, NewNode::Directory).map(drop),
+        Last::Itself => Err(Errno::EXIST),
+    }
+}
+
+/// `path_unlink_file`.
+pub(crate) fn unlink_file(fs: &dyn FileSystem, root: Ino, path: &str) -> Result<()> {
+    let p = parent(fs, root, path)?;
+    let Last::Name(name) = &p.last else { return Err(Errno::ISDIR) };
+    if p.trailing_slash {
+        // "file/" names a directory: EISDIR if it is one, else ENOTDIR.
+        let (_, t) = fs.lookup(p.dir, name)?;
+        return Err(if t == Filetype::Directory { Errno::ISDIR } else { Errno::NOTDIR });
+    }
+    fs.unlink(p.dir, name)
+}
+
+/// `path_remove_directory`.
+pub(crate) fn remove_directory(fs: &dyn FileSystem, root: Ino, path: &str) -> Result<()> {
+    let p = parent(fs, root, path)?;
+    match &p.last {
+        Last::Name(name) => fs.rmdir(p.dir, name),
+        Last::Itself if path.trim_end_matches('/').ends_with("..") => Err(Errno::NOTEMPTY),
+        Last::Itself => Err(Errno::INVAL),
+    }
+}
+
+/// `path_rename`, both directories in one file system.
+pub(crate) fn rename(fs: &dyn FileSystem, root: Ino, old: &str, new_root: Ino, new: &str) -> Result<()> {
+    let from = parent(fs, root, old)?;
+    let to = parent(fs, new_root, new)?;
+    let (Last::Name(a), Last::Name(b)) = (&from.last, &to.last) else { return Err(Errno::BUSY) };
+    if from.trailing_slash || to.trailing_slash {
+        // A trailing slash on either side requires the source to be a directory.
+        if fs.lookup(from.dir, a)?.1 != Filetype::Directory {
+            return Err(Errno::NOTDIR);
+        }
+    }
+    fs.rename(from.dir, a, to.dir, b)
+}
+
+/// `path_symlink`: only a relative target is accepted, as on the host.
+pub(crate) fn symlink(fs: &dyn FileSystem, target: &str, root: Ino, path: &str) -> Result<()> {
+    let p = parent(fs, root, path)?;
+    check_symlink_target(target)?;
+    let Last::Name(name) = &p.last else { return Err(Errno::EXIST) };
+    if p.trailing_slash {
+        // "link/": an existing directory is EEXIST, an existing
+        // non-directory ENOTDIR, nothing there ENOENT (as on the host).
+        return Err(match fs.lookup(p.dir, name) {
+            Ok((_, Filetype::Directory)) => Errno::EXIST,
+            Ok(_) => Errno::NOTDIR,
+            Err(e) => e,
+        });
+    }
+    fs.create(p.dir, name, NewNode::Symlink(target.as_bytes())).map(drop)
+}
+
+/// `path_readlink`: the contents, truncated to fit `buf`.
+pub(crate) fn readlink(fs: &dyn FileSystem, root: Ino, path: &str, buf: &mut [u8]) -> Result<Size> {
+    let p = parent(fs, root, path)?;
+    let Last::Name(name) = &p.last else { return Err(Errno::INVAL) };
+    if p.trailing_slash {
+        // "link/" names what the link points to, which is not a link.
+        return Err(if names_directory(fs, root, path)? { Errno::INVAL } else { Errno::NOTDIR });
+    }
+    let (ino, _) = fs.lookup(p.dir, name)?;
+    let target = fs.readlink(ino)?;
+    let n = target.len().min(buf.len());
+    buf[..n].copy_from_slice(&target[..n]);
+    Ok(Size::try_from(n).unwrap_or(Size::MAX))
+}
+
+/// `path_link`, both directories in one file system.
+pub(crate) fn link(fs: &dyn FileSystem, root: Ino, follow: bool, old: &str, new_root: Ino, new: &str) -> Result<()> {
+    let from = if follow { parent_following(fs, root, old)? } else { parent(fs, root, old)? };
+    let to = parent(fs, new_root, new)?;
+    let Last::Name(a) = &from.last else { return Err(Errno::PERM) };
+    let Last::Name(b) = &to.last else { return Err(Errno::EXIST) };
+    if from.trailing_slash {
+        // "src/" names a directory, and directories cannot be hard-linked.
+        return Err(if names_directory(fs, root, old)? { Errno::PERM } else { Errno::NOTDIR });
+    }
+    if to.trailing_slash {
+        // A non-directory cannot be created under a name ending in a slash.
+        fs.lookup(from.dir, a)?;
+        return Err(match fs.lookup(to.dir, b) {
+            Ok(_) => Errno::EXIST,
+            Err(e) => e,
+        });
+    }
+    fs.link(from.dir, a, to.dir, b)
+}
