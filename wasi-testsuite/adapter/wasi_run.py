@@ -2,7 +2,10 @@
 
 Loaded as a module by the official runner (wasi_test_runner). The binary is
 `$WASI_RUN` (a command line, split like a shell would) or `wasi-run` on PATH.
-The test's `root` directory is preopened as the guest's `/`.
+The test's `root` directory is preopened as the guest's `/`; with
+`$WASI_RUN_MOUNT` set to `mem` or `overlay` it is mounted instead, as an
+in-memory copy (`--mount mem:ROOT::/`) or an overlay of it
+(`--mount overlay:ROOT::/`).
 """
 import os
 import shlex
@@ -10,6 +13,9 @@ import subprocess
 from typing import Dict, List, Optional, Tuple
 
 WASI_RUN = shlex.split(os.getenv("WASI_RUN", "wasi-run"))
+MOUNT = os.getenv("WASI_RUN_MOUNT", "")
+if MOUNT not in ("", "mem", "overlay"):
+    raise ValueError(f"WASI_RUN_MOUNT={MOUNT!r}: expected mem or overlay")
 
 
 def get_name() -> str:
@@ -40,7 +46,9 @@ def compute_argv(test_path: str,
     argv = list(WASI_RUN)
     for key, value in env.items():
         argv += ["--env", f"{key}={value}"]
-    if root:
+    if root and MOUNT:
+        argv += ["--mount", f"{MOUNT}:{root}::/"]
+    elif root:
         argv += ["--dir", f"{root}::/"]
     argv += ["--", test_path]
     argv += args
