@@ -78,9 +78,17 @@ pub(crate) fn ends_as_directory(path: &[u8]) -> bool {
     path.ends_with(b"/") || path == b"." || path == b".." || path.ends_with(b"/.") || path.ends_with(b"/..")
 }
 
-/// The components of `path`, without empty ones and `.`, in reverse order.
+/// The components of `path`, without empty ones and `.`, in reverse order;
+/// but a `.` that ends the path is kept (first), so that the component
+/// before it is resolved as a directory, symlinks followed, as the kernel
+/// resolves `x/.`. A resolver skips that `.` and ends at the directory.
 pub(crate) fn components_reversed(path: &[u8]) -> Vec<Vec<u8>> {
-    path.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".").rev().map(<[u8]>::to_vec).collect()
+    let mut out: Vec<Vec<u8>> =
+        path.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".").rev().map(<[u8]>::to_vec).collect();
+    if path.split(|&b| b == b'/').rfind(|c| !c.is_empty()) == Some(b".") {
+        out.insert(0, b".".to_vec());
+    }
+    out
 }
 
 #[cfg(test)]
@@ -90,7 +98,8 @@ mod tests {
     #[test]
     fn components() {
         assert_eq!(components_reversed(b"a//b/./c/"), vec![b"c".to_vec(), b"b".to_vec(), b"a".to_vec()]);
-        assert!(components_reversed(b"./.").is_empty());
+        assert_eq!(components_reversed(b"./."), vec![b".".to_vec()]);
+        assert_eq!(components_reversed(b"a/./"), vec![b".".to_vec(), b"a".to_vec()]);
         assert!(ends_as_directory(b"a/"));
         assert!(ends_as_directory(b"a/.."));
         assert!(!ends_as_directory(b"a/b"));

@@ -96,6 +96,11 @@ pub(crate) fn open(
     fdflags: Fdflags,
 ) -> Result<Fd, Errno> {
     let dir = dir_of(table, fd, false)?;
+    if oflags.contains(Oflags::CREAT | Oflags::DIRECTORY) {
+        // As Linux (since 6.4) answers, before resolving anything; older
+        // kernels created a regular file. Decided here for every host.
+        return Err(Errno::INVAL);
+    }
     let write = base.contains(Rights::FD_WRITE) || oflags.contains(Oflags::TRUNC);
     let read = base.intersects(Rights::FD_READ | Rights::FD_READDIR) || !write;
     let readonly = table.get(fd)?.readonly;

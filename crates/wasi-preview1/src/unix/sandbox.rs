@@ -249,11 +249,15 @@ fn open_manual(root: BorrowedFd<'_>, path: &str, flags: OFlags, mode: Mode, foll
         let mut f = flags | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         if walk.trailing_slash {
             // As the kernel: creating under a name that ends in a slash is
-            // EISDIR (and O_CREAT | O_DIRECTORY is refused outright).
-            if flags.contains(OFlags::CREATE) {
-                return Err(Errno::ISDIR);
+            // EISDIR (and O_CREAT | O_DIRECTORY is refused outright); at
+            // `.` the kernel's own answer (EEXIST with O_EXCL) is taken.
+            match step {
+                Final::Name(_) if flags.contains(OFlags::CREATE) => return Err(Errno::ISDIR),
+                Final::Name(_) => f |= OFlags::DIRECTORY,
+                // `.` is a directory already (and O_CREAT | O_DIRECTORY would
+                // be EINVAL).
+                Final::Itself => {}
             }
-            f |= OFlags::DIRECTORY;
         }
         match openat(walk.current(), name, f, mode) {
             // The last name is a symlink (with O_DIRECTORY | O_NOFOLLOW the
@@ -424,6 +428,10 @@ impl<'a> Walk<'a> {
             let Some(c) = self.pending.pop() else {
                 return Ok(Final::Itself);
             };
+            if c == b"." {
+                // A path's last `.`: the directory reached so far.
+                continue;
+            }
             if c == b".." {
                 if self.stack.pop().is_none() {
                     return Err(ESCAPE);

@@ -159,11 +159,13 @@ impl VirtualFile for Handle {
     }
 
     fn allocate(&mut self, offset: Filesize, len: Filesize) -> Result<()> {
-        self.writable_file()?;
+        // The host's order: the kind, the range, then the access mode.
+        self.file()?;
         if len == 0 {
             return Err(Errno::INVAL);
         }
         let end = offset.checked_add(len).filter(|&e| e <= MAX_OFFSET).ok_or(Errno::FBIG)?;
+        self.writable_file()?;
         if self.size()? < end { self.fs.set_size(self.ino, end) } else { Ok(()) }
     }
 

@@ -110,6 +110,13 @@ impl Node {
         }
     }
 
+    /// A directory that still has a name: one removed while open can be
+    /// neither listed nor added to (`ENOENT`, as Linux answers).
+    fn live_dir(&self) -> Result<&Dir> {
+        let d = self.dir()?;
+        if self.nlink == 0 { Err(Errno::NOENT) } else { Ok(d) }
+    }
+
     fn dir_mut(&mut self) -> Result<&mut Dir> {
         match &mut self.body {
             Body::Dir(d) => Ok(d),
@@ -621,7 +628,7 @@ impl FileSystem for MemoryFs {
 
     fn readdir(&self, dir: Ino, out: &mut DirentWriter<'_>, cookie: Dircookie) -> Result<()> {
         let tree = self.lock();
-        let d = tree.node(dir)?.dir()?;
+        let d = tree.node(dir)?.live_dir()?;
         let dot = [(0, dir, &b"."[..]), (1, d.parent, &b".."[..])];
         for &(c, ino, name) in &dot {
             if cookie <= c {
@@ -721,7 +728,7 @@ impl FileSystem for MemoryFs {
     fn create(&self, dir: Ino, name: &[u8], new: NewNode<'_>) -> Result<Ino> {
         check_name(name)?;
         let mut tree = self.lock();
-        tree.node(dir)?.dir()?;
+        tree.node(dir)?.live_dir()?;
         if tree.entry(dir, name).is_ok() {
             return Err(Errno::EXIST);
         }
@@ -770,12 +777,13 @@ impl FileSystem for MemoryFs {
         check_name(to)?;
         let mut tree = self.lock();
         let ino = tree.entry(from_dir, from)?;
-        tree.node(to_dir)?.dir()?;
-        if matches!(tree.node(ino)?.body, Body::Dir(_)) {
-            return Err(Errno::PERM);
-        }
+        tree.node(to_dir)?.live_dir()?;
+        // As linkat(2): a taken name before a directory's refusal.
         if tree.entry(to_dir, to).is_ok() {
             return Err(Errno::EXIST);
+        }
+        if matches!(tree.node(ino)?.body, Body::Dir(_)) {
+            return Err(Errno::PERM);
         }
         tree.add_entry(to_dir, to, ino)?;
         let node = tree.node_mut(ino)?;
@@ -788,13 +796,21 @@ impl FileSystem for MemoryFs {
         check_name(to)?;
         let mut tree = self.lock();
         let ino = tree.entry(from_dir, from)?;
-        tree.node(to_dir)?.dir()?;
+        tree.node(to_dir)?.live_dir()?;
         let is_dir = matches!(tree.node(ino)?.body, Body::Dir(_));
         let replaced = match tree.entry(to_dir, to) {
             Ok(old) => Some(old),
             Err(Errno::NOENT) => None,
             Err(e) => return Err(e),
         };
+        // As renameat(2), before the types are compared: a directory moved
+        // beneath itself, and a target that holds the source.
+        if is_dir && tree.is_within(to_dir, ino) {
+            return Err(Errno::INVAL);
+        }
+        if replaced.is_some_and(|old| old != ino && tree.is_within(from_dir, old)) {
+            return Err(Errno::NOTEMPTY);
+        }
         if let Some(old) = replaced {
             if old == ino {
                 // Two names of one node: nothing happens.
@@ -807,9 +823,6 @@ impl FileSystem for MemoryFs {
                 (_, true) => return Err(Errno::NOTDIR),
                 (_, false) => {}
             }
-        }
-        if is_dir && tree.is_within(to_dir, ino) {
-            return Err(Errno::INVAL);
         }
         // Room for the new name before anything changes.
         tree.charge(ENTRY_COST + 2 * to.len() as u64)?;

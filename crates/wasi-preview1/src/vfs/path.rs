@@ -112,6 +112,10 @@ impl<'f> Walk<'f> {
     fn next_final(&mut self) -> Result<Final> {
         loop {
             let Some(c) = self.pending.pop() else { return Ok(Final::Itself) };
+            if c == b"." {
+                // A path's last `.`: the directory reached so far.
+                continue;
+            }
             if c == b".." {
                 if self.stack.pop().is_none() {
                     return Err(ESCAPE);
@@ -142,9 +146,20 @@ struct Found {
 }
 
 fn find(fs: &dyn FileSystem, root: Ino, path: &str, follow: bool) -> Result<Found> {
+    find_for(fs, root, path, follow, false)
+}
+
+/// [`find`]; when `creating`, a last component that must be a directory
+/// (a trailing slash, `.`, `..`) is `EISDIR` before it is looked at, as
+/// the kernel answers `O_CREAT` there.
+fn find_for(fs: &dyn FileSystem, root: Ino, path: &str, follow: bool, creating: bool) -> Result<Found> {
     let mut walk = Walk::new(fs, root, path)?;
     loop {
-        match walk.next_final()? {
+        let last = walk.next_final()?;
+        if creating && walk.trailing_slash && matches!(last, Final::Name(_)) {
+            return Err(Errno::ISDIR);
+        }
+        match last {
             Final::Itself => {
                 let dir = walk.current();
                 return Ok(Found {
@@ -237,11 +252,7 @@ pub(crate) fn open(
     let creat = oflags.contains(Oflags::CREAT);
     let excl = creat && oflags.contains(Oflags::EXCL);
     // O_CREAT | O_EXCL never follows the last name: a symlink there exists.
-    let f = find(&**fs, root, path, follow && !excl)?;
-    if f.trailing_slash && creat {
-        // As the kernel: creating under a name that ends in a slash.
-        return Err(Errno::ISDIR);
-    }
+    let f = find_for(&**fs, root, path, follow && !excl, creat)?;
     let (ino, filetype) = match (f.node, &f.name) {
         (None, Some(name)) if creat => (fs.create(f.dir, name, NewNode::File)?, Filetype::RegularFile),
         (None, _) => return Err(Errno::NOENT),
