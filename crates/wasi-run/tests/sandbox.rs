@@ -1,5 +1,6 @@
 //! The attack suite: a guest tries every way out of its preopen that we
-//! know of, under both path resolvers. Zero escapes: every attempt fails
+//! know of, under both path resolvers, and on in-memory and overlay
+//! mounts of the same tree. Zero escapes: every attempt fails
 //! with the expected errno, the secret outside never reaches the guest,
 //! and nothing outside the preopen changes.
 //!
@@ -107,12 +108,31 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (String, Vec<u8>, i64)> {
 /// Runs the escape guest with `ops` on preopen `name` (host `dir`) and
 /// returns one result line per op.
 fn run_ops(dir: &Path, name: &str, manual: bool, ops: &[String]) -> Vec<String> {
+    let how = if manual { How::Manual } else { How::Openat2 };
+    run_ops_as(dir, name, how, ops)
+}
+
+/// How the jail reaches the guest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum How {
+    Openat2,
+    Manual,
+    /// `--mount mem:` (an in-memory copy, symlinks and all).
+    Mem,
+    /// `--mount overlay:` (the host jail beneath an in-memory layer).
+    Overlay,
+}
+
+fn run_ops_as(dir: &Path, name: &str, how: How, ops: &[String]) -> Vec<String> {
     let wasm = rust_guests().unwrap().join("escape.wasm");
     let mut cmd = wasi_run();
-    if manual {
-        cmd.args(["--path-resolution", "manual"]);
-    }
-    cmd.arg("--dir").arg(format!("{}::{name}", dir.display())).arg(wasm).arg(name).args(ops);
+    match how {
+        How::Openat2 => cmd.arg("--dir").arg(format!("{}::{name}", dir.display())),
+        How::Manual => cmd.args(["--path-resolution", "manual", "--dir"]).arg(format!("{}::{name}", dir.display())),
+        How::Mem => cmd.arg("--mount").arg(format!("mem:{}::{name}", dir.display())),
+        How::Overlay => cmd.arg("--mount").arg(format!("overlay:{}::{name}", dir.display())),
+    };
+    cmd.arg(wasm).arg(name).args(ops);
     let out = output_with_timeout(&mut cmd, 120);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "guest failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
@@ -234,6 +254,31 @@ fn attack_suite(manual: bool) {
     // The allowed creation through the inside dangling link made its target.
     assert_eq!(std::fs::read_to_string(j.jail.join("nonexistent")).unwrap(), "pwned");
     let _ = std::fs::remove_dir_all(&j.root);
+}
+
+/// The same attacks on a mounted copy of the jail: the mount's own
+/// resolver refuses each one with the host's errno, and the host (inside
+/// the jail too) never changes.
+fn attack_mount(how: How) {
+    let j = build_jail(&format!("attack-{how:?}"));
+    let (before_out, before_jail) = (snapshot(&j.outside), snapshot(&j.jail));
+    let cases = attacks();
+    let ops: Vec<String> = cases.iter().map(|(op, _)| op.clone()).collect();
+    let lines = run_ops_as(&j.jail, "jail", how, &ops);
+    check(&lines, &cases, &format!("{how:?} mount"));
+    assert_eq!(snapshot(&j.outside), before_out, "something outside the jail changed");
+    assert_eq!(snapshot(&j.jail), before_jail, "the mounted copy changed the host's jail");
+    let _ = std::fs::remove_dir_all(&j.root);
+}
+
+#[test]
+fn attacks_on_a_memory_mount() {
+    attack_mount(How::Mem);
+}
+
+#[test]
+fn attacks_on_an_overlay() {
+    attack_mount(How::Overlay);
 }
 
 #[test]
