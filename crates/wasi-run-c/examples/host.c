@@ -3,7 +3,9 @@
  *   host GUEST.wasm ADD.wat DATA_DIR [CYCLES]
  *
  * runs the guest with arguments, an environment variable, a read-only
- * preopen, captured stdout and a stderr callback; then a trap, a fuel
+ * preopen, captured stdout and a stderr callback; then with the directory
+ * as an overlay mount (written in memory, the host unchanged) and with bad
+ * mounts; then a trap, a fuel
  * limit, a reactor's exports (one-shot and on one instance) and a bad
  * module. With CYCLES, repeats all
  * of it that many times (creating and freeing everything each time), for
@@ -80,6 +82,43 @@ static void round_trip(const char *guest_path, const char *add_path, const char 
   if (!quiet) printf("guest stdout:\n%s", text);
   wasirun_result_delete(r);
   wasirun_config_delete(config);
+
+  /* 1b. The same directory as an overlay: the guest may write to it, the
+   * host directory never changes, and each run starts afresh. */
+  for (int run = 0; run < 2; run++) {
+    config = wasirun_config_new();
+    wasirun_config_arg(config, "guest");
+    err = NULL;
+    CHECK(wasirun_config_mount(config, WASIRUN_MOUNT_OVERLAY, data_dir, "/data", false, 1 << 20, &err), "%s",
+          err ? wasirun_error_message(err) : "?");
+    wasirun_error_delete(err);
+    wasirun_config_capture(config, 1, 4096);
+    r = wasirun_run(guest, config);
+    out = wasirun_result_output(r, 1, &len);
+    memset(text, 0, sizeof text);
+    if (out) memcpy(text, out, len < sizeof text - 1 ? len : sizeof text - 1);
+    CHECK(strstr(text, "in.txt: shared with the guest\n") != NULL, "overlay stdout: %s", text);
+    CHECK(strstr(text, "write to /data: allowed\n") != NULL, "overlay stdout: %s", text);
+    wasirun_result_delete(r);
+    wasirun_config_delete(config);
+  }
+  char written[4096];
+  snprintf(written, sizeof written, "%s/new.txt", data_dir);
+  FILE *leaked = fopen(written, "r");
+  CHECK(leaked == NULL, "the overlay wrote %s on the host", written);
+  if (leaked) fclose(leaked);
+  /* A bad mount is an error, not a crash. */
+  config = wasirun_config_new();
+  err = NULL;
+  CHECK(!wasirun_config_mount(config, 99, NULL, "/x", false, 0, &err), "kind 99 accepted");
+  CHECK(err != NULL && strstr(wasirun_error_message(err), "unknown mount kind") != NULL, "no error for kind 99");
+  wasirun_error_delete(err);
+  err = NULL;
+  CHECK(!wasirun_config_mount(config, WASIRUN_MOUNT_TAR, "/nonexistent.tar", "/x", false, 0, &err), "missing tar");
+  CHECK(err != NULL && strstr(wasirun_error_message(err), "nonexistent.tar") != NULL, "no error for a missing tar");
+  wasirun_error_delete(err);
+  wasirun_config_delete(config);
+  if (!quiet) printf("overlay: written in memory, host unchanged\n");
 
   /* 2. A trap. */
   config = wasirun_config_new();

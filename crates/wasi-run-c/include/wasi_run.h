@@ -7,6 +7,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// [`wasirun_config_mount`]: an in-memory directory, empty or (with a
+// source) a copy of the host directory or `.tar` file read in full.
+#define WASIRUN_MOUNT_MEMORY 0
+
+// [`wasirun_config_mount`]: a `.tar` archive, read when the guest reads.
+#define WASIRUN_MOUNT_TAR 1
+
+// [`wasirun_config_mount`]: a host directory or `.tar` file beneath an
+// in-memory layer that takes every change (the source never changes).
+#define WASIRUN_MOUNT_OVERLAY 2
+
 // The type of a [`wasirun_val`].
 typedef enum {
   // `i32`.
@@ -173,6 +184,29 @@ bool wasirun_config_preopen_dir(wasirun_config *config,
                                 const char *guest_path,
                                 bool readonly,
                                 wasirun_error **error_out);
+
+// Mounts a directory that is not a host one under the guest path
+// `guest_path` (docs/mounts.md): `kind` is [`WASIRUN_MOUNT_MEMORY`] (with
+// `source` NULL, an empty directory), [`WASIRUN_MOUNT_TAR`] or
+// [`WASIRUN_MOUNT_OVERLAY`]; `source` is a host directory or `.tar` file.
+// A tar mount is read-only unless it is an overlay; `readonly` makes any
+// mount read-only. `budget` bounds the bytes the mount holds in memory (0:
+// 256 MiB; past it the guest gets `ENOSPC`). The source is read now, so a
+// bad one fails here; a writable mount is made afresh for each run, so no
+// run sees another's changes. Numbered with the preopens, in the order
+// added. Returns `false` on failure, with the reason in `*error_out`.
+//
+// # Safety
+// `config` is a live config; `guest_path` is a NUL-terminated string and
+// `source` null or one; `error_out` is null or valid for a write of one
+// pointer.
+bool wasirun_config_mount(wasirun_config *config,
+                          int kind,
+                          const char *source,
+                          const char *guest_path,
+                          bool readonly,
+                          uint64_t budget,
+                          wasirun_error **error_out);
 
 // Connects all three stdio streams to this process's own.
 //

@@ -29,12 +29,16 @@
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
 use std::io::IoSlice;
 use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use wasi_preview1::Deterministic;
 use wasi_preview1::abi::{Errno, Fdflags, Filetype, Size};
 use wasi_preview1::file::VirtualFile;
-use wasi_preview1::unix::{Output, UnixSystem, UnixSystemBuilder};
+use wasi_preview1::unix::{MountKind, Output, UnixSystem, UnixSystemBuilder, open_mount};
+use wasi_preview1::vfs::{DEFAULT_BUDGET, FileSystem};
 use wasi_wasmi::{Exit, Finished, Guest, Limits, Run, engine_config, engine_config_for};
 use wasmi::{Engine, Module, Val};
 
@@ -84,13 +88,33 @@ unsafe impl Send for Callback {}
 // SAFETY: as above; a shared config only copies the pair.
 unsafe impl Sync for Callback {}
 
-/// A preopened host directory.
+/// A preopened directory: a host one, or a mount.
 #[derive(Debug)]
 struct Preopen {
-    dir: OwnedFd,
+    dir: PreopenDir,
     guest: String,
     readonly: bool,
 }
+
+/// What a preopen holds.
+#[derive(Debug)]
+enum PreopenDir {
+    /// A host directory, opened when added.
+    Host(OwnedFd),
+    /// A mount: the file system made when it was added (every run of a
+    /// read-only one shares it), and how to make a fresh one for each run
+    /// of a writable one, so no run sees another's changes.
+    Mount { fs: Arc<dyn FileSystem>, kind: MountKind, source: Option<PathBuf>, budget: u64 },
+}
+
+/// [`wasirun_config_mount`]: an in-memory directory, empty or (with a
+/// source) a copy of the host directory or `.tar` file read in full.
+pub const WASIRUN_MOUNT_MEMORY: c_int = 0;
+/// [`wasirun_config_mount`]: a `.tar` archive, read when the guest reads.
+pub const WASIRUN_MOUNT_TAR: c_int = 1;
+/// [`wasirun_config_mount`]: a host directory or `.tar` file beneath an
+/// in-memory layer that takes every change (the source never changes).
+pub const WASIRUN_MOUNT_OVERLAY: c_int = 2;
 
 /// Everything a run's system is built from. Reusable: each run builds a
 /// fresh system from it.
@@ -467,7 +491,56 @@ pub unsafe extern "C" fn wasirun_config_preopen_dir(
         let shown = String::from_utf8_lossy(host).into_owned();
         let dir = rustix::fs::open(host, flags, rustix::fs::Mode::empty())
             .map_err(|e| format!("cannot open directory {shown}: {}", std::io::Error::from(e)))?;
-        c.preopens.push(Preopen { dir, guest, readonly });
+        c.preopens.push(Preopen { dir: PreopenDir::Host(dir), guest, readonly });
+        Ok(())
+    });
+    // SAFETY: by the caller's contract.
+    unsafe { or_error(r, error_out) }.is_some()
+}
+
+/// Mounts a directory that is not a host one under the guest path
+/// `guest_path` (docs/mounts.md): `kind` is [`WASIRUN_MOUNT_MEMORY`] (with
+/// `source` NULL, an empty directory), [`WASIRUN_MOUNT_TAR`] or
+/// [`WASIRUN_MOUNT_OVERLAY`]; `source` is a host directory or `.tar` file.
+/// A tar mount is read-only unless it is an overlay; `readonly` makes any
+/// mount read-only. `budget` bounds the bytes the mount holds in memory (0:
+/// 256 MiB; past it the guest gets `ENOSPC`). The source is read now, so a
+/// bad one fails here; a writable mount is made afresh for each run, so no
+/// run sees another's changes. Numbered with the preopens, in the order
+/// added. Returns `false` on failure, with the reason in `*error_out`.
+///
+/// # Safety
+/// `config` is a live config; `guest_path` is a NUL-terminated string and
+/// `source` null or one; `error_out` is null or valid for a write of one
+/// pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_config_mount(
+    config: *mut wasirun_config,
+    kind: c_int,
+    source: *const c_char,
+    guest_path: *const c_char,
+    readonly: bool,
+    budget: u64,
+    error_out: *mut *mut wasirun_error,
+) -> bool {
+    let r = guarded(Err("the library panicked".to_string()), || {
+        // SAFETY: by the caller's contract.
+        let c = unsafe { config_mut(config) }.ok_or("no config (NULL)")?;
+        // SAFETY: by the caller's contract.
+        let guest = unsafe { bytes_of(guest_path) }.ok_or("no guest path (NULL)")?;
+        let guest = std::str::from_utf8(guest).map_err(|_| "the guest path is not UTF-8")?.to_string();
+        // SAFETY: by the caller's contract.
+        let source = unsafe { bytes_of(source) }.map(|b| PathBuf::from(std::ffi::OsStr::from_bytes(b)));
+        let kind = match kind {
+            WASIRUN_MOUNT_MEMORY => MountKind::Memory,
+            WASIRUN_MOUNT_TAR => MountKind::Tar,
+            WASIRUN_MOUNT_OVERLAY => MountKind::Overlay,
+            other => return Err(format!("unknown mount kind {other}")),
+        };
+        let readonly = readonly || kind == MountKind::Tar;
+        let budget = if budget == 0 { DEFAULT_BUDGET } else { budget };
+        let fs = open_mount(kind, source.as_deref(), readonly, budget)?;
+        c.preopens.push(Preopen { dir: PreopenDir::Mount { fs, kind, source, budget }, guest, readonly });
         Ok(())
     });
     // SAFETY: by the caller's contract.
@@ -689,8 +762,14 @@ fn build_system(config: &wasirun_config) -> Result<UnixSystem, String> {
     b = b.envs(config.env.iter().map(|(k, v)| (k, v)));
     let dup = |fd: &OwnedFd| fd.try_clone().map_err(|e| format!("cannot duplicate an fd: {e}"));
     for p in &config.preopens {
-        let fd = dup(&p.dir)?;
-        b = if p.readonly { b.preopen_dir_readonly(fd, p.guest.clone()) } else { b.preopen_dir(fd, p.guest.clone()) };
+        b = match &p.dir {
+            PreopenDir::Host(dir) if p.readonly => b.preopen_dir_readonly(dup(dir)?, p.guest.clone()),
+            PreopenDir::Host(dir) => b.preopen_dir(dup(dir)?, p.guest.clone()),
+            PreopenDir::Mount { fs, .. } if p.readonly => b.mount(fs.clone(), p.guest.clone()),
+            PreopenDir::Mount { kind, source, budget, .. } => {
+                b.mount(open_mount(*kind, source.as_deref(), false, *budget)?, p.guest.clone())
+            }
+        };
     }
     for (which, choice) in config.stdio.iter().enumerate() {
         b = match (which, choice) {

@@ -8,25 +8,19 @@
 //!   in-memory layer that takes every change (the host never changes).
 
 use crate::limits::parse_bytes;
+use std::path::Path;
 use std::sync::Arc;
-use wasi_preview1::vfs::{DEFAULT_BUDGET, FileSystem, MemoryFs};
+use wasi_preview1::unix::{MountKind, open_mount};
+use wasi_preview1::vfs::{DEFAULT_BUDGET, FileSystem};
 
 /// One parsed `--mount`.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct MountSpec<'a> {
-    pub(crate) kind: Kind,
+    pub(crate) kind: MountKind,
     pub(crate) source: Option<&'a str>,
     pub(crate) guest: &'a str,
     pub(crate) readonly: bool,
     pub(crate) budget: u64,
-}
-
-/// What a mount is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Mem,
-    Tar,
-    Overlay,
 }
 
 const FORM: &str = "expected KIND[:SOURCE]::GUEST[::ro][::size=BYTES], KIND one of mem, tar, overlay";
@@ -41,20 +35,20 @@ pub(crate) fn parse(spec: &str) -> Result<MountSpec<'_>, String> {
         None => (what, None),
     };
     let kind = match kind {
-        "mem" => Kind::Mem,
-        "tar" => Kind::Tar,
-        "overlay" => Kind::Overlay,
+        "mem" => MountKind::Memory,
+        "tar" => MountKind::Tar,
+        "overlay" => MountKind::Overlay,
         other => return Err(format!("unknown kind {other:?}: {FORM}")),
     };
-    if kind != Kind::Mem && source.is_none() {
+    if kind != MountKind::Memory && source.is_none() {
         return Err(format!("{} needs a SOURCE: {FORM}", what.trim_end_matches(':')));
     }
-    let mut readonly = kind == Kind::Tar;
+    let mut readonly = kind == MountKind::Tar;
     let mut budget = DEFAULT_BUDGET;
     for opt in parts {
         match opt {
             "ro" => readonly = true,
-            "rw" if kind == Kind::Tar => return Err("a tar mount is read-only (use overlay: to change it)".into()),
+            "rw" if kind == MountKind::Tar => return Err("a tar mount is read-only (use overlay: to change it)".into()),
             "rw" => readonly = false,
             o if o.starts_with("size=") => {
                 budget = parse_bytes(&o[5..]).map_err(|e| format!("size={}: {e}", &o[5..]))?.value as u64;
@@ -67,29 +61,7 @@ pub(crate) fn parse(spec: &str) -> Result<MountSpec<'_>, String> {
 
 /// Makes the file system a spec names, reading its source from the host.
 pub(crate) fn open(spec: &MountSpec<'_>) -> Result<Arc<dyn FileSystem>, String> {
-    let fs = match spec.source {
-        None => MemoryFs::with_budget(spec.budget),
-        Some(src) => {
-            let meta = std::fs::metadata(src).map_err(|e| format!("{src}: {e}"))?;
-            let fs = if meta.is_dir() {
-                if spec.kind == Kind::Tar {
-                    return Err(format!("{src}: a directory, not a .tar archive (use overlay: or --dir)"));
-                }
-                let flags = rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
-                let fd = rustix::fs::open(src, flags, rustix::fs::Mode::empty())
-                    .map_err(|e| format!("{src}: {}", std::io::Error::from(e)))?;
-                MemoryFs::from_host_dir(fd, spec.budget).map_err(|e| format!("{src}: {e}"))?
-            } else {
-                let file = std::fs::File::open(src).map_err(|e| format!("{src}: {e}"))?;
-                MemoryFs::from_tar(file, spec.budget).map_err(|e| format!("{src}: {e}"))?
-            };
-            if spec.kind == Kind::Mem {
-                fs.load_blobs().map_err(|e| format!("{src}: {e}"))?;
-            }
-            fs
-        }
-    };
-    Ok(Arc::new(if spec.readonly { fs.into_read_only() } else { fs }))
+    open_mount(spec.kind, spec.source.map(Path::new), spec.readonly, spec.budget)
 }
 
 #[cfg(test)]
@@ -99,11 +71,14 @@ mod tests {
     #[test]
     fn forms() {
         let m = parse("mem::/tmp").unwrap();
-        assert_eq!((m.kind, m.source, m.guest, m.readonly, m.budget), (Kind::Mem, None, "/tmp", false, DEFAULT_BUDGET));
+        assert_eq!(
+            (m.kind, m.source, m.guest, m.readonly, m.budget),
+            (MountKind::Memory, None, "/tmp", false, DEFAULT_BUDGET)
+        );
         let m = parse("tar:a.tar::/a").unwrap();
-        assert_eq!((m.kind, m.source, m.readonly), (Kind::Tar, Some("a.tar"), true));
+        assert_eq!((m.kind, m.source, m.readonly), (MountKind::Tar, Some("a.tar"), true));
         let m = parse("overlay:site::/site::size=1M::ro").unwrap();
-        assert_eq!((m.kind, m.source, m.readonly, m.budget), (Kind::Overlay, Some("site"), true, 1 << 20));
+        assert_eq!((m.kind, m.source, m.readonly, m.budget), (MountKind::Overlay, Some("site"), true, 1 << 20));
         assert!(parse("mem").unwrap_err().contains("expected"));
         assert!(parse("disk:x::/x").unwrap_err().contains("unknown kind"));
         assert!(parse("tar::/x").unwrap_err().contains("needs a SOURCE"));

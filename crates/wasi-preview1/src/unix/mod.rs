@@ -11,6 +11,7 @@ mod clock;
 pub mod errno;
 mod fd;
 pub mod lower;
+mod mounts;
 mod nonblock;
 mod path;
 pub mod platform;
@@ -42,6 +43,7 @@ use wasi_abi::{
 
 use builder::Packed;
 pub use builder::{BuildError, Output, UnixSystemBuilder};
+pub use mounts::{MountKind, open_mount};
 
 /// Preview1 on a Unix host.
 #[derive(Debug)]

@@ -218,6 +218,12 @@ impl DirStream {
                         Some(Ok(e)) => batch.push(dir, e.file_name().to_bytes(), e.ino(), e.file_type(), 0),
                     }
                 }
+                if start == 0 && batch.first {
+                    // Not even `.`: the directory was removed while open,
+                    // which getdents(2) reports as ENOENT and the stream as
+                    // an empty listing. Answered as getdents does.
+                    return Err(Errno::NOENT);
+                }
             }
         }
         let first = batch.first;
