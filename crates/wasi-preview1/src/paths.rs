@@ -1,9 +1,14 @@
-//! The form of a guest path, shared by every resolver (the host's in
-//! `unix::sandbox`, the mounted file systems' in `vfs`): what no
-//! resolution accepts, how a path splits into components, and the bounds
-//! on one resolution.
+//! The form of a guest path and the rules of the calls that change a
+//! tree, shared by the host directories (`unix::sandbox`, `unix::path`)
+//! and the mounted file systems (`vfs::path`): what no resolution accepts,
+//! how a path splits into components, the bounds on one resolution, and,
+//! over any [`Tree`], what `path_create_directory`, `path_unlink_file`,
+//! `path_remove_directory`, `path_rename`, `path_symlink`, `path_readlink`
+//! and `path_link` answer for trailing slashes and for `.` and `..` as the
+//! last component. Each side resolves paths and changes one name its own
+//! way; the rules are written once, here.
 
-use wasi_abi::{Errno, MAX_PATH};
+use wasi_abi::{Errno, Filetype, MAX_PATH, Size};
 
 /// The symlink expansions one resolution may make before `ELOOP`.
 pub const MAX_SYMLINK_EXPANSIONS: u32 = 40;
@@ -89,6 +94,186 @@ pub(crate) fn components_reversed(path: &[u8]) -> Vec<Vec<u8>> {
         out.insert(0, b".".to_vec());
     }
     out
+}
+
+/// The last component of a path, once the rest has been resolved.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Last<N> {
+    /// A name to act on (never empty, `.` or `..`, and without slashes).
+    Name(N),
+    /// The path names the directory itself (it ends in `.` or `..`).
+    Itself,
+}
+
+/// A path resolved up to its last component.
+#[derive(Debug)]
+pub struct Parent<D, N> {
+    /// The directory that holds the last component.
+    pub dir: D,
+    /// The last component.
+    pub last: Last<N>,
+    /// Whether the path ended in a slash (so it must name a directory).
+    pub trailing_slash: bool,
+}
+
+/// A tree the path calls act on: how it resolves a path's parent, and how
+/// it answers for one name in one directory (as the Linux `*at` call
+/// would).
+pub(crate) trait Tree<'p> {
+    /// What a path is relative to.
+    type Root: Copy;
+    /// A resolved directory.
+    type Dir;
+    /// A last component, as resolution leaves it.
+    type Name: AsRef<[u8]>;
+
+    /// All but the last component of `path`, resolved beneath `root`.
+    fn parent(&self, root: Self::Root, path: &'p str) -> Result<Parent<Self::Dir, Self::Name>, Errno>;
+    /// As [`Tree::parent`], a last component that is a symlink followed
+    /// until it is not one.
+    fn parent_following(&self, root: Self::Root, path: &'p str) -> Result<Parent<Self::Dir, Self::Name>, Errno>;
+    /// Whether `path` names a directory, symlinks followed (`Ok(false)`
+    /// for something else).
+    fn names_directory(&self, root: Self::Root, path: &str) -> Result<bool, Errno>;
+    /// The type of `name` in `dir`, not followed (`ENOENT` if missing).
+    fn kind(&self, dir: &Self::Dir, name: &[u8]) -> Result<Filetype, Errno>;
+    /// `mkdirat`.
+    fn mkdir(&self, dir: &Self::Dir, name: &[u8]) -> Result<(), Errno>;
+    /// `unlinkat`.
+    fn unlink(&self, dir: &Self::Dir, name: &[u8]) -> Result<(), Errno>;
+    /// `unlinkat(AT_REMOVEDIR)`.
+    fn rmdir(&self, dir: &Self::Dir, name: &[u8]) -> Result<(), Errno>;
+    /// `renameat`.
+    fn rename(&self, from: &Self::Dir, a: &[u8], to: &Self::Dir, b: &[u8]) -> Result<(), Errno>;
+    /// `symlinkat`.
+    fn symlink(&self, target: &str, dir: &Self::Dir, name: &[u8]) -> Result<(), Errno>;
+    /// `readlinkat` into a non-empty `buf`, truncating.
+    fn readlink(&self, dir: &Self::Dir, name: &[u8], buf: &mut [u8]) -> Result<Size, Errno>;
+    /// `linkat` without following.
+    fn link(&self, from: &Self::Dir, a: &[u8], to: &Self::Dir, b: &[u8]) -> Result<(), Errno>;
+}
+
+/// Whether `name` exists in `dir` (not followed).
+fn exists<'p, T: Tree<'p>>(t: &T, dir: &T::Dir, name: &[u8]) -> Result<bool, Errno> {
+    match t.kind(dir, name) {
+        Ok(_) => Ok(true),
+        Err(Errno::NOENT) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// `path_create_directory`.
+pub(crate) fn create_directory<'p, T: Tree<'p>>(t: &T, root: T::Root, path: &'p str) -> Result<(), Errno> {
+    let p = t.parent(root, path)?;
+    match &p.last {
+        Last::Name(name) => t.mkdir(&p.dir, name.as_ref()),
+        Last::Itself => Err(Errno::EXIST),
+    }
+}
+
+/// `path_unlink_file`.
+pub(crate) fn unlink_file<'p, T: Tree<'p>>(t: &T, root: T::Root, path: &'p str) -> Result<(), Errno> {
+    let p = t.parent(root, path)?;
+    let Last::Name(name) = &p.last else { return Err(Errno::ISDIR) };
+    if p.trailing_slash {
+        // "file/" names a directory: unlinking it is EISDIR if it is one,
+        // and ENOTDIR if it is not.
+        return Err(if t.kind(&p.dir, name.as_ref())? == Filetype::Directory { Errno::ISDIR } else { Errno::NOTDIR });
+    }
+    t.unlink(&p.dir, name.as_ref())
+}
+
+/// `path_remove_directory`.
+pub(crate) fn remove_directory<'p, T: Tree<'p>>(t: &T, root: T::Root, path: &'p str) -> Result<(), Errno> {
+    let p = t.parent(root, path)?;
+    match &p.last {
+        Last::Name(name) => t.rmdir(&p.dir, name.as_ref()),
+        Last::Itself if path.trim_end_matches('/').ends_with("..") => Err(Errno::NOTEMPTY),
+        Last::Itself => Err(Errno::INVAL),
+    }
+}
+
+/// `path_rename`, both ends in one tree.
+pub(crate) fn rename<'p, T: Tree<'p>>(
+    t: &T,
+    root: T::Root,
+    old: &'p str,
+    new_root: T::Root,
+    new: &'p str,
+) -> Result<(), Errno> {
+    let from = t.parent(root, old)?;
+    let to = t.parent(new_root, new)?;
+    let (Last::Name(a), Last::Name(b)) = (&from.last, &to.last) else { return Err(Errno::BUSY) };
+    if (from.trailing_slash || to.trailing_slash) && t.kind(&from.dir, a.as_ref())? != Filetype::Directory {
+        // A trailing slash on either side requires the source to be a directory.
+        return Err(Errno::NOTDIR);
+    }
+    t.rename(&from.dir, a.as_ref(), &to.dir, b.as_ref())
+}
+
+/// `path_symlink`: the link's contents are stored as given, but only a
+/// relative target is accepted ([`check_symlink_target`]).
+pub(crate) fn symlink<'p, T: Tree<'p>>(t: &T, target: &str, root: T::Root, path: &'p str) -> Result<(), Errno> {
+    let p = t.parent(root, path)?;
+    check_symlink_target(target)?;
+    let Last::Name(name) = &p.last else { return Err(Errno::EXIST) };
+    if p.trailing_slash {
+        // "link/" names a directory, which a symlink cannot be: an existing
+        // directory is EEXIST, an existing non-directory ENOTDIR (wasmtime's
+        // answer; Linux says EEXIST), nothing there ENOENT.
+        return Err(match t.kind(&p.dir, name.as_ref()) {
+            Ok(Filetype::Directory) => Errno::EXIST,
+            Ok(_) => Errno::NOTDIR,
+            Err(e) => e,
+        });
+    }
+    t.symlink(target, &p.dir, name.as_ref())
+}
+
+/// `path_readlink`: the contents, truncated to fit `buf`.
+pub(crate) fn readlink<'p, T: Tree<'p>>(t: &T, root: T::Root, path: &'p str, buf: &mut [u8]) -> Result<Size, Errno> {
+    let p = t.parent(root, path)?;
+    let Last::Name(name) = &p.last else { return Err(Errno::INVAL) };
+    if p.trailing_slash {
+        // "link/" names what the link points to, which is not a link.
+        return Err(if t.names_directory(root, path)? { Errno::INVAL } else { Errno::NOTDIR });
+    }
+    if buf.is_empty() {
+        // readlinkat(2) refuses a 0-byte buffer; preview1 truncates the
+        // contents to fit (to nothing), once the name is known to be a link.
+        if t.kind(&p.dir, name.as_ref())? != Filetype::SymbolicLink {
+            return Err(Errno::INVAL);
+        }
+        return Ok(0);
+    }
+    t.readlink(&p.dir, name.as_ref(), buf)
+}
+
+/// `path_link`, both ends in one tree.
+pub(crate) fn link<'p, T: Tree<'p>>(
+    t: &T,
+    root: T::Root,
+    follow: bool,
+    old: &'p str,
+    new_root: T::Root,
+    new: &'p str,
+) -> Result<(), Errno> {
+    let from = if follow { t.parent_following(root, old)? } else { t.parent(root, old)? };
+    let to = t.parent(new_root, new)?;
+    let Last::Name(a) = &from.last else { return Err(Errno::PERM) };
+    let Last::Name(b) = &to.last else { return Err(Errno::EXIST) };
+    if from.trailing_slash {
+        // "src/" names a directory, and directories cannot be hard-linked.
+        return Err(if t.names_directory(root, old)? { Errno::PERM } else { Errno::NOTDIR });
+    }
+    if to.trailing_slash {
+        // A non-directory cannot be created under a name ending in a slash.
+        if !exists(t, &from.dir, a.as_ref())? {
+            return Err(Errno::NOENT);
+        }
+        return Err(if exists(t, &to.dir, b.as_ref())? { Errno::EXIST } else { Errno::NOENT });
+    }
+    t.link(&from.dir, a.as_ref(), &to.dir, b.as_ref())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use super::errno::HostResult;
 use super::sandbox::{self, Last, Parent, Resolver};
 use super::stat::{classify, filestat};
 use super::table::{Access, Entry, FdTable, Kind};
+use crate::paths;
 use crate::vfs::{self, Handle};
 use rustix::fd::{AsFd, BorrowedFd};
 use rustix::fs::{AtFlags, Mode, OFlags, Timespec, Timestamps, UTIME_NOW, UTIME_OMIT};
@@ -38,28 +39,6 @@ fn dir_of(table: &FdTable, fd: Fd, modifies: bool) -> Result<Dir<'_>, Errno> {
         Some(h) if e.filetype == Filetype::Directory => Ok(Dir::Mount(h)),
         None if e.kind == Kind::Virtual && e.filetype == Filetype::Directory => Err(Errno::PERM),
         _ => e.directory().map(Dir::Host),
-    }
-}
-
-/// The host directory entry for `fd` (see [`dir_of`]): `EXDEV` for a
-/// mounted one, where a call needs both of its directories on one side.
-fn dir_entry(table: &FdTable, fd: Fd, modifies: bool) -> Result<&Entry, Errno> {
-    match dir_of(table, fd, modifies)? {
-        Dir::Host(e) => Ok(e),
-        Dir::Mount(_) => Err(Errno::XDEV),
-    }
-}
-
-/// Two directories of one call (`path_rename`, `path_link`): both host
-/// directories (`None`), or both of one mounted file system; across file
-/// systems, `EXDEV`.
-fn same_mount<'t>(a: &Dir<'t>, b: &Dir<'t>) -> Result<Option<(&'t Handle, &'t Handle)>, Errno> {
-    match (a, b) {
-        (Dir::Host(_), Dir::Host(_)) => Ok(None),
-        (Dir::Mount(x), Dir::Mount(y)) if std::ptr::addr_eq(Arc::as_ptr(x.fs()), Arc::as_ptr(y.fs())) => {
-            Ok(Some((x, y)))
-        }
-        _ => Err(Errno::XDEV),
     }
 }
 
@@ -226,76 +205,135 @@ fn set_times_of(fd: BorrowedFd<'_>, times: &Timestamps) -> Result<(), Errno> {
     rustix::fs::futimens(fd, times).wasi()
 }
 
-/// Whether `path` (beneath `root`, symlinks followed inside the sandbox)
-/// names a directory: `Ok(false)` if it names something else.
-fn names_directory(resolver: Resolver, root: BorrowedFd<'_>, path: &str) -> Result<bool, Errno> {
-    let dir_path = format!("{}/", path.trim_end_matches('/'));
-    match sandbox::open(resolver, root, &dir_path, super::platform::dir_handle(), Mode::empty(), true) {
-        Ok(_) => Ok(true),
-        Err(Errno::NOTDIR) => Ok(false),
-        Err(e) => Err(e),
+/// The host's side of the shared path rules: resolution by the sandbox,
+/// one name changed by the `*at` calls.
+struct HostTree<'a>(Resolver, std::marker::PhantomData<BorrowedFd<'a>>);
+
+impl HostTree<'_> {
+    fn new(resolver: Resolver) -> Self {
+        HostTree(resolver, std::marker::PhantomData)
     }
 }
 
-/// Whether the last name of `p` exists (without following it).
-fn last_exists(p: &Parent<'_, '_>) -> Result<bool, Errno> {
-    let Last::Name(name) = &p.last else { return Ok(true) };
-    match rustix::fs::statat(&p.dir, &name[..], AtFlags::SYMLINK_NOFOLLOW) {
-        Ok(_) => Ok(true),
-        Err(rustix::io::Errno::NOENT) => Ok(false),
-        Err(e) => Err(super::errno::from_host(e)),
+fn lstat_kind(dir: BorrowedFd<'_>, name: &[u8]) -> Result<Filetype, Errno> {
+    let st = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).wasi()?;
+    Ok(super::readdir::filetype_of(rustix::fs::FileType::from_raw_mode(st.st_mode)))
+}
+
+impl<'a, 'p> crate::paths::Tree<'p> for HostTree<'a> {
+    type Root = BorrowedFd<'a>;
+    type Dir = sandbox::DirFd<'a>;
+    type Name = std::borrow::Cow<'p, [u8]>;
+
+    fn parent(&self, root: BorrowedFd<'a>, path: &'p str) -> Result<Parent<'a, 'p>, Errno> {
+        sandbox::parent(self.0, root, path)
+    }
+
+    fn parent_following(&self, root: BorrowedFd<'a>, path: &'p str) -> Result<Parent<'a, 'p>, Errno> {
+        sandbox::parent_following(root, path)
+    }
+
+    fn names_directory(&self, root: BorrowedFd<'a>, path: &str) -> Result<bool, Errno> {
+        let dir_path = format!("{}/", path.trim_end_matches('/'));
+        match sandbox::open(self.0, root, &dir_path, super::platform::dir_handle(), Mode::empty(), true) {
+            Ok(_) => Ok(true),
+            Err(Errno::NOTDIR) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn kind(&self, dir: &Self::Dir, name: &[u8]) -> Result<Filetype, Errno> {
+        lstat_kind(dir.as_fd(), name)
+    }
+
+    fn mkdir(&self, dir: &Self::Dir, name: &[u8]) -> Result<(), Errno> {
+        rustix::fs::mkdirat(dir, name, DIR_MODE).wasi()
+    }
+
+    fn unlink(&self, dir: &Self::Dir, name: &[u8]) -> Result<(), Errno> {
+        rustix::fs::unlinkat(dir, name, AtFlags::empty()).wasi()
+    }
+
+    fn rmdir(&self, dir: &Self::Dir, name: &[u8]) -> Result<(), Errno> {
+        rustix::fs::unlinkat(dir, name, AtFlags::REMOVEDIR).wasi()
+    }
+
+    fn rename(&self, from: &Self::Dir, a: &[u8], to: &Self::Dir, b: &[u8]) -> Result<(), Errno> {
+        rustix::fs::renameat(from, a, to, b).wasi()
+    }
+
+    fn symlink(&self, target: &str, dir: &Self::Dir, name: &[u8]) -> Result<(), Errno> {
+        rustix::fs::symlinkat(target, dir, name).wasi()
+    }
+
+    fn readlink(&self, dir: &Self::Dir, name: &[u8], buf: &mut [u8]) -> Result<Size, Errno> {
+        let n = rustix::fs::readlinkat_raw(dir, name, buf).wasi()?;
+        Ok(n as Size)
+    }
+
+    fn link(&self, from: &Self::Dir, a: &[u8], to: &Self::Dir, b: &[u8]) -> Result<(), Errno> {
+        rustix::fs::linkat(from, a, to, b, AtFlags::empty()).wasi()
     }
 }
 
-/// The parent of `path` beneath the directory `fd`, for a call that
-/// changes the tree.
-fn parent_of<'t, 'p>(table: &'t FdTable, resolver: Resolver, fd: Fd, path: &'p str) -> Result<Parent<'t, 'p>, Errno> {
-    let dir = dir_entry(table, fd, true)?;
-    sandbox::parent(resolver, dir.fd()?, path)
+/// Runs `$body` with `$t` the tree the directory `$fd` is on (the host's,
+/// or its mount's) and `$root` the directory there: the shared rules of
+/// [`crate::paths`], expanded once for each side.
+macro_rules! on_tree {
+    ($table:expr, $fd:expr, $modifies:expr, $resolver:expr, |$t:ident, $root:ident| $body:expr) => {
+        match dir_of($table, $fd, $modifies)? {
+            Dir::Host(e) => {
+                let ($t, $root) = (&HostTree::new($resolver), e.fd()?);
+                $body
+            }
+            Dir::Mount(h) => {
+                let ($t, $root) = (&vfs::path::MountTree(&**h.fs()), h.ino());
+                $body
+            }
+        }
+    };
 }
 
 /// `path_create_directory`.
 pub(crate) fn create_directory(table: &FdTable, resolver: Resolver, fd: Fd, path: &str) -> Result<(), Errno> {
-    if let Dir::Mount(h) = dir_of(table, fd, true)? {
-        return vfs::path::create_directory(&**h.fs(), h.ino(), path);
-    }
-    let p = parent_of(table, resolver, fd, path)?;
-    match &p.last {
-        Last::Name(name) => rustix::fs::mkdirat(&p.dir, &name[..], DIR_MODE).wasi(),
-        Last::Itself => Err(Errno::EXIST),
-    }
+    on_tree!(table, fd, true, resolver, |t, root| paths::create_directory(t, root, path))
 }
 
 /// `path_unlink_file`.
 pub(crate) fn unlink_file(table: &FdTable, resolver: Resolver, fd: Fd, path: &str) -> Result<(), Errno> {
-    if let Dir::Mount(h) = dir_of(table, fd, true)? {
-        return vfs::path::unlink_file(&**h.fs(), h.ino(), path);
-    }
-    let p = parent_of(table, resolver, fd, path)?;
-    let Last::Name(name) = &p.last else { return Err(Errno::ISDIR) };
-    if p.trailing_slash {
-        // "file/" names a directory: unlinking it is EISDIR if it is one,
-        // and ENOTDIR if it is not.
-        let st = rustix::fs::statat(&p.dir, &name[..], AtFlags::SYMLINK_NOFOLLOW).wasi()?;
-        return Err(if rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir() {
-            Errno::ISDIR
-        } else {
-            Errno::NOTDIR
-        });
-    }
-    rustix::fs::unlinkat(&p.dir, &name[..], AtFlags::empty()).wasi()
+    on_tree!(table, fd, true, resolver, |t, root| paths::unlink_file(t, root, path))
 }
 
 /// `path_remove_directory`.
 pub(crate) fn remove_directory(table: &FdTable, resolver: Resolver, fd: Fd, path: &str) -> Result<(), Errno> {
-    if let Dir::Mount(h) = dir_of(table, fd, true)? {
-        return vfs::path::remove_directory(&**h.fs(), h.ino(), path);
-    }
-    let p = parent_of(table, resolver, fd, path)?;
-    match &p.last {
-        Last::Name(name) => rustix::fs::unlinkat(&p.dir, &name[..], AtFlags::REMOVEDIR).wasi(),
-        Last::Itself if path.trim_end_matches('/').ends_with("..") => Err(Errno::NOTEMPTY),
-        Last::Itself => Err(Errno::INVAL),
+    on_tree!(table, fd, true, resolver, |t, root| paths::remove_directory(t, root, path))
+}
+
+/// `path_symlink`.
+pub(crate) fn symlink(table: &FdTable, resolver: Resolver, target: &str, fd: Fd, path: &str) -> Result<(), Errno> {
+    on_tree!(table, fd, true, resolver, |t, root| paths::symlink(t, target, root, path))
+}
+
+/// `path_readlink`.
+pub(crate) fn readlink(table: &FdTable, resolver: Resolver, fd: Fd, path: &str, buf: &mut [u8]) -> Result<Size, Errno> {
+    on_tree!(table, fd, false, resolver, |t, root| paths::readlink(t, root, path, buf))
+}
+
+/// The roots of a call with two directories (`path_rename`,
+/// `path_link`): both on the host, or both in one mount (`EXDEV` across).
+enum Pair<'t> {
+    Host(BorrowedFd<'t>, BorrowedFd<'t>),
+    Mount(&'t Handle, &'t Handle),
+}
+
+fn pair<'t>(table: &'t FdTable, a: Fd, b: Fd) -> Result<Pair<'t>, Errno> {
+    let (x, y) = (dir_of(table, a, true)?, dir_of(table, b, true)?);
+    match (&x, &y) {
+        (Dir::Host(e), Dir::Host(f)) => Ok(Pair::Host(e.fd()?, f.fd()?)),
+        (Dir::Mount(m), Dir::Mount(n)) if std::ptr::addr_eq(Arc::as_ptr(m.fs()), Arc::as_ptr(n.fs())) => {
+            Ok(Pair::Mount(m, n))
+        }
+        _ => Err(Errno::XDEV),
     }
 }
 
@@ -308,69 +346,10 @@ pub(crate) fn rename(
     new_fd: Fd,
     new: &str,
 ) -> Result<(), Errno> {
-    if let Some((a, b)) = same_mount(&dir_of(table, fd, true)?, &dir_of(table, new_fd, true)?)? {
-        return vfs::path::rename(&**a.fs(), a.ino(), old, b.ino(), new);
+    match pair(table, fd, new_fd)? {
+        Pair::Host(a, b) => paths::rename(&HostTree::new(resolver), a, old, b, new),
+        Pair::Mount(a, b) => paths::rename(&vfs::path::MountTree(&**a.fs()), a.ino(), old, b.ino(), new),
     }
-    let from = parent_of(table, resolver, fd, old)?;
-    let to = parent_of(table, resolver, new_fd, new)?;
-    let (Last::Name(a), Last::Name(b)) = (&from.last, &to.last) else { return Err(Errno::BUSY) };
-    if from.trailing_slash || to.trailing_slash {
-        // A trailing slash on either side requires the source to be a directory.
-        let st = rustix::fs::statat(&from.dir, &a[..], AtFlags::SYMLINK_NOFOLLOW).wasi()?;
-        if !rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir() {
-            return Err(Errno::NOTDIR);
-        }
-    }
-    rustix::fs::renameat(&from.dir, &a[..], &to.dir, &b[..]).wasi()
-}
-
-/// `path_symlink`: the link's contents are stored as given, but only a
-/// relative target is accepted: the sandbox never follows an absolute one,
-/// and a host program should not be led out of the mount by one either.
-pub(crate) fn symlink(table: &FdTable, resolver: Resolver, target: &str, fd: Fd, path: &str) -> Result<(), Errno> {
-    if let Dir::Mount(h) = dir_of(table, fd, true)? {
-        return vfs::path::symlink(&**h.fs(), target, h.ino(), path);
-    }
-    let p = parent_of(table, resolver, fd, path)?;
-    crate::paths::check_symlink_target(target)?;
-    let Last::Name(name) = &p.last else { return Err(Errno::EXIST) };
-    if p.trailing_slash {
-        // "link/" names a directory, which a symlink cannot be: an existing
-        // directory is EEXIST, an existing non-directory ENOTDIR (wasmtime's
-        // answer; Linux says EEXIST), nothing there ENOENT.
-        return Err(match rustix::fs::statat(&p.dir, &name[..], AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(st) if rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir() => Errno::EXIST,
-            Ok(_) => Errno::NOTDIR,
-            Err(rustix::io::Errno::NOENT) => Errno::NOENT,
-            Err(e) => super::errno::from_host(e),
-        });
-    }
-    rustix::fs::symlinkat(target, &p.dir, &name[..]).wasi()
-}
-
-/// `path_readlink`: the contents, truncated to fit `buf`.
-pub(crate) fn readlink(table: &FdTable, resolver: Resolver, fd: Fd, path: &str, buf: &mut [u8]) -> Result<Size, Errno> {
-    let dir = match dir_of(table, fd, false)? {
-        Dir::Mount(h) => return vfs::path::readlink(&**h.fs(), h.ino(), path, buf),
-        Dir::Host(e) => e,
-    };
-    let p = sandbox::parent(resolver, dir.fd()?, path)?;
-    let Last::Name(name) = &p.last else { return Err(Errno::INVAL) };
-    if p.trailing_slash {
-        // "link/" names what the link points to, which is not a link.
-        return Err(if names_directory(resolver, dir.fd()?, path)? { Errno::INVAL } else { Errno::NOTDIR });
-    }
-    if buf.is_empty() {
-        // readlinkat(2) refuses a 0-byte buffer; preview1 truncates the
-        // contents to fit (to nothing), once the name is known to be a link.
-        let st = rustix::fs::statat(&p.dir, &name[..], AtFlags::SYMLINK_NOFOLLOW).wasi()?;
-        if !rustix::fs::FileType::from_raw_mode(st.st_mode).is_symlink() {
-            return Err(Errno::INVAL);
-        }
-        return Ok(0);
-    }
-    let n = rustix::fs::readlinkat_raw(&p.dir, &name[..], &mut *buf).wasi()?;
-    Ok(n as Size)
 }
 
 /// `path_link`.
@@ -383,27 +362,9 @@ pub(crate) fn link(
     new_fd: Fd,
     new: &str,
 ) -> Result<(), Errno> {
-    if let Some((a, b)) = same_mount(&dir_of(table, old_fd, true)?, &dir_of(table, new_fd, true)?)? {
-        let follow = old_flags.contains(Lookupflags::SYMLINK_FOLLOW);
-        return vfs::path::link(&**a.fs(), a.ino(), follow, old, b.ino(), new);
+    let follow = old_flags.contains(Lookupflags::SYMLINK_FOLLOW);
+    match pair(table, old_fd, new_fd)? {
+        Pair::Host(a, b) => paths::link(&HostTree::new(resolver), a, follow, old, b, new),
+        Pair::Mount(a, b) => paths::link(&vfs::path::MountTree(&**a.fs()), a.ino(), follow, old, b.ino(), new),
     }
-    let old_dir = dir_entry(table, old_fd, true)?;
-    let from = if old_flags.contains(Lookupflags::SYMLINK_FOLLOW) {
-        sandbox::parent_following(old_dir.fd()?, old)?
-    } else {
-        sandbox::parent(resolver, old_dir.fd()?, old)?
-    };
-    let to = parent_of(table, resolver, new_fd, new)?;
-    let Last::Name(a) = &from.last else { return Err(Errno::PERM) };
-    let Last::Name(b) = &to.last else { return Err(Errno::EXIST) };
-    if from.trailing_slash {
-        // "src/" names a directory, and directories cannot be hard-linked.
-        return Err(if names_directory(resolver, old_dir.fd()?, old)? { Errno::PERM } else { Errno::NOTDIR });
-    }
-    if to.trailing_slash {
-        // A non-directory cannot be created under a name ending in a slash.
-        last_exists(&from).and_then(|e| if e { Ok(()) } else { Err(Errno::NOENT) })?;
-        return Err(if last_exists(&to)? { Errno::EXIST } else { Errno::NOENT });
-    }
-    rustix::fs::linkat(&from.dir, &a[..], &to.dir, &b[..], AtFlags::empty()).wasi()
 }

@@ -118,25 +118,13 @@ impl AsFd for DirFd<'_> {
     }
 }
 
-/// The last component of a path, once the rest has been resolved.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Last<'p> {
-    /// A name to act on (never empty, `.` or `..`, and without slashes).
-    Name(Cow<'p, [u8]>),
-    /// The path names the directory itself (it ends in `.` or `..`).
-    Itself,
-}
+/// The last component of a path, once the rest has been resolved: a name
+/// (borrowed from the path where it can be) or the directory itself.
+pub type Last<'p> = crate::paths::Last<Cow<'p, [u8]>>;
 
-/// The result of [`parent`].
-#[derive(Debug)]
-pub struct Parent<'a, 'p> {
-    /// The directory that holds the last component.
-    pub dir: DirFd<'a>,
-    /// The last component.
-    pub last: Last<'p>,
-    /// Whether the path ended in a slash (so it must name a directory).
-    pub trailing_slash: bool,
-}
+/// The result of [`parent`]: the directory that holds a path's last
+/// component, the component, and whether the path ended in a slash.
+pub type Parent<'a, 'p> = crate::paths::Parent<DirFd<'a>, Cow<'p, [u8]>>;
 
 impl Parent<'_, '_> {
     /// Stats the last component without following it (the directory

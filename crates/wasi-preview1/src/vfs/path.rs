@@ -13,43 +13,31 @@
 use super::handle::{Handle, times};
 use super::{FileSystem, Ino, NewNode};
 use crate::paths::{
-    ESCAPE, MAX_HELD_DIRS, MAX_SYMLINK_EXPANSIONS, check_path, check_symlink_target, components_reversed,
-    ends_as_directory, split_last,
+    ESCAPE, MAX_HELD_DIRS, MAX_SYMLINK_EXPANSIONS, check_path, components_reversed, ends_as_directory, split_last,
 };
 use crate::system::Result;
 use std::sync::Arc;
 use wasi_abi::{Errno, Filestat, Filetype, Fstflags, Oflags, Size, Timestamp};
 
 /// The last component of a path, once the rest has been resolved.
-#[derive(Debug)]
-enum Last {
-    /// A name to act on (never empty, `.` or `..`).
-    Name(Vec<u8>),
-    /// The path names the directory itself (it ends in `.` or `..`).
-    Itself,
-}
+type Last = crate::paths::Last<Vec<u8>>;
 
 /// The directory holding a path's last component.
-#[derive(Debug)]
-struct Parent {
-    dir: Ino,
-    last: Last,
-    trailing_slash: bool,
-}
+type Parent = crate::paths::Parent<Ino, Vec<u8>>;
 
-impl Parent {
-    /// The last component, not followed: `None` if it does not exist; a
-    /// trailing slash requires a directory.
-    fn node(&self, fs: &dyn FileSystem) -> Result<Option<(Ino, Filetype)>> {
-        let node = match &self.last {
-            Last::Name(name) => match fs.lookup(self.dir, name) {
+/// The last component of `p`, not followed: `None` if it does not exist;
+/// a trailing slash requires a directory.
+fn last_node(p: &Parent, fs: &dyn FileSystem) -> Result<Option<(Ino, Filetype)>> {
+    {
+        let node = match &p.last {
+            Last::Name(name) => match fs.lookup(p.dir, name) {
                 Ok(n) => n,
                 Err(Errno::NOENT) => return Ok(None),
                 Err(e) => return Err(e),
             },
-            Last::Itself => (self.dir, Filetype::Directory),
+            Last::Itself => (p.dir, Filetype::Directory),
         };
-        if self.trailing_slash && node.1 != Filetype::Directory {
+        if p.trailing_slash && node.1 != Filetype::Directory {
             return Err(Errno::NOTDIR);
         }
         Ok(Some(node))
@@ -296,105 +284,66 @@ pub(crate) fn filestat_set_times(
     let (ino, _) = if follow || path.ends_with('/') {
         resolve(fs, root, path, true)?
     } else {
-        parent(fs, root, path)?.node(fs)?.ok_or(Errno::NOENT)?
+        last_node(&parent(fs, root, path)?, fs)?.ok_or(Errno::NOENT)?
     };
     fs.set_times(ino, atim, mtim)
 }
 
-/// `path_create_directory`.
-pub(crate) fn create_directory(fs: &dyn FileSystem, root: Ino, path: &str) -> Result<()> {
-    let p = parent(fs, root, path)?;
-    match &p.last {
-        Last::Name(name) => fs.create(p.dir, name, NewNode::Directory).map(drop),
-        Last::Itself => Err(Errno::EXIST),
-    }
-}
+/// A mounted file system's side of the shared path rules
+/// ([`crate::paths`]): resolution by this module, one name changed by the
+/// file system.
+pub(crate) struct MountTree<'f>(pub(crate) &'f dyn FileSystem);
 
-/// `path_unlink_file`.
-pub(crate) fn unlink_file(fs: &dyn FileSystem, root: Ino, path: &str) -> Result<()> {
-    let p = parent(fs, root, path)?;
-    let Last::Name(name) = &p.last else { return Err(Errno::ISDIR) };
-    if p.trailing_slash {
-        // "file/" names a directory: EISDIR if it is one, else ENOTDIR.
-        let (_, t) = fs.lookup(p.dir, name)?;
-        return Err(if t == Filetype::Directory { Errno::ISDIR } else { Errno::NOTDIR });
-    }
-    fs.unlink(p.dir, name)
-}
+impl<'p> crate::paths::Tree<'p> for MountTree<'_> {
+    type Root = Ino;
+    type Dir = Ino;
+    type Name = Vec<u8>;
 
-/// `path_remove_directory`.
-pub(crate) fn remove_directory(fs: &dyn FileSystem, root: Ino, path: &str) -> Result<()> {
-    let p = parent(fs, root, path)?;
-    match &p.last {
-        Last::Name(name) => fs.rmdir(p.dir, name),
-        Last::Itself if path.trim_end_matches('/').ends_with("..") => Err(Errno::NOTEMPTY),
-        Last::Itself => Err(Errno::INVAL),
+    fn parent(&self, root: Ino, path: &'p str) -> Result<Parent> {
+        parent(self.0, root, path)
     }
-}
 
-/// `path_rename`, both directories in one file system.
-pub(crate) fn rename(fs: &dyn FileSystem, root: Ino, old: &str, new_root: Ino, new: &str) -> Result<()> {
-    let from = parent(fs, root, old)?;
-    let to = parent(fs, new_root, new)?;
-    let (Last::Name(a), Last::Name(b)) = (&from.last, &to.last) else { return Err(Errno::BUSY) };
-    if from.trailing_slash || to.trailing_slash {
-        // A trailing slash on either side requires the source to be a directory.
-        if fs.lookup(from.dir, a)?.1 != Filetype::Directory {
-            return Err(Errno::NOTDIR);
-        }
+    fn parent_following(&self, root: Ino, path: &'p str) -> Result<Parent> {
+        parent_following(self.0, root, path)
     }
-    fs.rename(from.dir, a, to.dir, b)
-}
 
-/// `path_symlink`: only a relative target is accepted, as on the host.
-pub(crate) fn symlink(fs: &dyn FileSystem, target: &str, root: Ino, path: &str) -> Result<()> {
-    let p = parent(fs, root, path)?;
-    check_symlink_target(target)?;
-    let Last::Name(name) = &p.last else { return Err(Errno::EXIST) };
-    if p.trailing_slash {
-        // "link/": an existing directory is EEXIST, an existing
-        // non-directory ENOTDIR, nothing there ENOENT (as on the host).
-        return Err(match fs.lookup(p.dir, name) {
-            Ok((_, Filetype::Directory)) => Errno::EXIST,
-            Ok(_) => Errno::NOTDIR,
-            Err(e) => e,
-        });
+    fn names_directory(&self, root: Ino, path: &str) -> Result<bool> {
+        names_directory(self.0, root, path)
     }
-    fs.create(p.dir, name, NewNode::Symlink(target.as_bytes())).map(drop)
-}
 
-/// `path_readlink`: the contents, truncated to fit `buf`.
-pub(crate) fn readlink(fs: &dyn FileSystem, root: Ino, path: &str, buf: &mut [u8]) -> Result<Size> {
-    let p = parent(fs, root, path)?;
-    let Last::Name(name) = &p.last else { return Err(Errno::INVAL) };
-    if p.trailing_slash {
-        // "link/" names what the link points to, which is not a link.
-        return Err(if names_directory(fs, root, path)? { Errno::INVAL } else { Errno::NOTDIR });
+    fn kind(&self, dir: &Ino, name: &[u8]) -> Result<Filetype> {
+        self.0.lookup(*dir, name).map(|(_, t)| t)
     }
-    let (ino, _) = fs.lookup(p.dir, name)?;
-    let target = fs.readlink(ino)?;
-    let n = target.len().min(buf.len());
-    buf[..n].copy_from_slice(&target[..n]);
-    Ok(Size::try_from(n).unwrap_or(Size::MAX))
-}
 
-/// `path_link`, both directories in one file system.
-pub(crate) fn link(fs: &dyn FileSystem, root: Ino, follow: bool, old: &str, new_root: Ino, new: &str) -> Result<()> {
-    let from = if follow { parent_following(fs, root, old)? } else { parent(fs, root, old)? };
-    let to = parent(fs, new_root, new)?;
-    let Last::Name(a) = &from.last else { return Err(Errno::PERM) };
-    let Last::Name(b) = &to.last else { return Err(Errno::EXIST) };
-    if from.trailing_slash {
-        // "src/" names a directory, and directories cannot be hard-linked.
-        return Err(if names_directory(fs, root, old)? { Errno::PERM } else { Errno::NOTDIR });
+    fn mkdir(&self, dir: &Ino, name: &[u8]) -> Result<()> {
+        self.0.create(*dir, name, NewNode::Directory).map(drop)
     }
-    if to.trailing_slash {
-        // A non-directory cannot be created under a name ending in a slash.
-        fs.lookup(from.dir, a)?;
-        return Err(match fs.lookup(to.dir, b) {
-            Ok(_) => Errno::EXIST,
-            Err(e) => e,
-        });
+
+    fn unlink(&self, dir: &Ino, name: &[u8]) -> Result<()> {
+        self.0.unlink(*dir, name)
     }
-    fs.link(from.dir, a, to.dir, b)
+
+    fn rmdir(&self, dir: &Ino, name: &[u8]) -> Result<()> {
+        self.0.rmdir(*dir, name)
+    }
+
+    fn rename(&self, from: &Ino, a: &[u8], to: &Ino, b: &[u8]) -> Result<()> {
+        self.0.rename(*from, a, *to, b)
+    }
+
+    fn symlink(&self, target: &str, dir: &Ino, name: &[u8]) -> Result<()> {
+        self.0.create(*dir, name, NewNode::Symlink(target.as_bytes())).map(drop)
+    }
+
+    fn readlink(&self, dir: &Ino, name: &[u8], buf: &mut [u8]) -> Result<Size> {
+        let (ino, _) = self.0.lookup(*dir, name)?;
+        let target = self.0.readlink(ino)?;
+        let n = target.len().min(buf.len());
+        buf[..n].copy_from_slice(&target[..n]);
+        Ok(Size::try_from(n).unwrap_or(Size::MAX))
+    }
+
+    fn link(&self, from: &Ino, a: &[u8], to: &Ino, b: &[u8]) -> Result<()> {
+        self.0.link(*from, a, *to, b)
+    }
 }
