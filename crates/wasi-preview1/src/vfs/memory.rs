@@ -140,7 +140,7 @@ static NEXT_DEV: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::ne
 
 const ROOT: Ino = 1;
 
-/// A file system in memory. See the [module documentation](self).
+/// A file system in memory: see [`crate::vfs`] and docs/mounts.md.
 ///
 /// Filled by the embedder ([`MemoryFs::add_file`], [`MemoryFs::add_dir`],
 /// [`MemoryFs::add_symlink`], [`MemoryFs::add_blob`]), from an archive
