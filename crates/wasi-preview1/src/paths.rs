@@ -2,7 +2,7 @@
 //! tree, shared by the host directories (`unix::sandbox`, `unix::path`)
 //! and the mounted file systems (`vfs::path`): what no resolution accepts,
 //! how a path splits into components, the bounds on one resolution, and,
-//! over any [`Tree`], what `path_create_directory`, `path_unlink_file`,
+//! over any `Tree`, what `path_create_directory`, `path_unlink_file`,
 //! `path_remove_directory`, `path_rename`, `path_symlink`, `path_readlink`
 //! and `path_link` answer for trailing slashes and for `.` and `..` as the
 //! last component. Each side resolves paths and changes one name its own

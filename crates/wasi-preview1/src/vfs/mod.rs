@@ -31,12 +31,12 @@
 mod handle;
 mod memory;
 pub(crate) mod path;
-#[cfg(unix)]
+#[cfg(any(unix, windows))]
 mod tar;
 
 pub use handle::Handle;
 pub use memory::{Blob, DEFAULT_BUDGET, MemoryFs, NAME_MAX};
-#[cfg(unix)]
+#[cfg(any(unix, windows))]
 pub use tar::TarError;
 
 use crate::system::Result;

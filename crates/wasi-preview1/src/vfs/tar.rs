@@ -10,7 +10,10 @@
 use super::memory::{Blob, MemoryFs};
 use std::fmt;
 use std::fs::File;
+#[cfg(unix)]
 use std::os::unix::fs::FileExt;
+#[cfg(windows)]
+use std::os::windows::fs::FileExt;
 use std::sync::Arc;
 use wasi_abi::Errno;
 
@@ -42,7 +45,11 @@ impl Blob for TarBlob {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
         let left = self.len.saturating_sub(offset);
         let n = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
-        self.archive.read_at(&mut buf[..n], self.start + offset)
+        #[cfg(unix)]
+        return self.archive.read_at(&mut buf[..n], self.start + offset);
+        // A positioned read; it moves the handle's offset, which nothing here uses.
+        #[cfg(windows)]
+        return self.archive.seek_read(&mut buf[..n], self.start + offset);
     }
 }
 
