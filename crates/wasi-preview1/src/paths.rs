@@ -29,21 +29,13 @@ pub(crate) fn check_path(path: &str) -> Result<(), Errno> {
     if path.is_empty() {
         return Err(Errno::NOENT);
     }
-    if path.len() > MAX_PATH {
-        return Err(Errno::NAMETOOLONG);
-    }
-    if path.starts_with('/') {
-        return Err(ESCAPE);
-    }
-    if path.as_bytes().contains(&0) {
-        return Err(Errno::INVAL);
-    }
-    Ok(())
+    check_symlink_target(path)
 }
 
-/// Checks a symlink's contents before one is made: only a relative target
-/// is accepted (the sandbox never follows an absolute one, and a host
-/// program should not be led out of the mount by one either).
+/// Checks a symlink's contents before one is made, as any path but an
+/// empty one: only a relative target is accepted (the sandbox never
+/// follows an absolute one, and a host program should not be led out of
+/// the mount by one either).
 pub(crate) fn check_symlink_target(target: &str) -> Result<(), Errno> {
     if target.len() > MAX_PATH {
         return Err(Errno::NAMETOOLONG);
@@ -94,6 +86,113 @@ pub(crate) fn components_reversed(path: &[u8]) -> Vec<Vec<u8>> {
         out.insert(0, b".".to_vec());
     }
     out
+}
+
+/// What one intermediate component turned out to be, as a resolver's
+/// step through it finds (anything else is its errno: `ENOTDIR`, ...).
+pub(crate) enum Through<H> {
+    /// A directory, now held.
+    Dir(H),
+    /// A symlink, with these contents.
+    Link(Vec<u8>),
+}
+
+/// What a walk yields for the last component.
+pub(crate) enum Final {
+    /// A name in the current directory.
+    Name(Vec<u8>),
+    /// The current directory itself (the path ended in `.` or `..`).
+    Itself,
+}
+
+/// The state of one component-by-component resolution, whatever it holds
+/// (`H`: an open directory fd for the host, an inode for a mount): the
+/// directories held below the starting one, the components still to
+/// resolve, and the symlink expansions made. `..` pops a held directory
+/// and never climbs past the start ([`ESCAPE`]); a symlink's target is
+/// checked and put in front of what is pending, at most
+/// [`MAX_SYMLINK_EXPANSIONS`] times (then `ELOOP`); at most
+/// [`MAX_HELD_DIRS`] directories are held (then `ENAMETOOLONG`).
+pub(crate) struct Walk<H> {
+    /// Held ancestors below the start; the last is the current directory.
+    pub(crate) stack: Vec<H>,
+    /// Components still to resolve, last first (so `pop` gives the next).
+    pending: Vec<Vec<u8>>,
+    expansions: u32,
+    /// Whether the last component must be a directory (a trailing slash,
+    /// here or at the end of an expanded target).
+    pub(crate) trailing_slash: bool,
+}
+
+impl<H> Walk<H> {
+    /// A walk of `path` (already checked with [`check_path`]).
+    pub(crate) fn new(path: &[u8]) -> Self {
+        Walk {
+            stack: Vec::new(),
+            pending: components_reversed(path),
+            expansions: 0,
+            trailing_slash: ends_as_directory(path),
+        }
+    }
+
+    fn count_expansion(&mut self) -> Result<(), Errno> {
+        self.expansions += 1;
+        if self.expansions > MAX_SYMLINK_EXPANSIONS { Err(Errno::LOOP) } else { Ok(()) }
+    }
+
+    /// Puts a symlink's target in front of the components still pending.
+    pub(crate) fn push_target(&mut self, target: &[u8]) -> Result<(), Errno> {
+        self.count_expansion()?;
+        if target.first() == Some(&b'/') {
+            return Err(ESCAPE);
+        }
+        if target.is_empty() {
+            return Err(Errno::NOENT);
+        }
+        if self.pending.is_empty() && ends_as_directory(target) {
+            self.trailing_slash = true;
+        }
+        self.pending.extend(components_reversed(target));
+        Ok(())
+    }
+
+    /// Resolves `name` once more, after a race changed what it was (each
+    /// try counts as an expansion).
+    pub(crate) fn retry(&mut self, name: Vec<u8>) -> Result<(), Errno> {
+        self.count_expansion()?;
+        self.pending.push(name);
+        Ok(())
+    }
+
+    /// Walks the intermediate components, each through `step` (given the
+    /// current directory, `None` for the start, and the name), and returns
+    /// the last one.
+    pub(crate) fn next_final(
+        &mut self,
+        mut step: impl FnMut(Option<&H>, &[u8]) -> Result<Through<H>, Errno>,
+    ) -> Result<Final, Errno> {
+        loop {
+            let Some(c) = self.pending.pop() else { return Ok(Final::Itself) };
+            if c == b"." {
+                // A path's last `.`: the directory reached so far.
+                continue;
+            }
+            if c == b".." {
+                if self.stack.pop().is_none() {
+                    return Err(ESCAPE);
+                }
+                continue;
+            }
+            if self.pending.is_empty() {
+                return Ok(Final::Name(c));
+            }
+            match step(self.stack.last(), &c)? {
+                Through::Dir(_) if self.stack.len() >= MAX_HELD_DIRS => return Err(Errno::NAMETOOLONG),
+                Through::Dir(h) => self.stack.push(h),
+                Through::Link(target) => self.push_target(&target)?,
+            }
+        }
+    }
 }
 
 /// The last component of a path, once the rest has been resolved.

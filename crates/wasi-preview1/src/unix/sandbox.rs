@@ -29,8 +29,8 @@ use std::borrow::Cow;
 use std::sync::atomic::{AtomicU8, Ordering};
 use wasi_abi::Errno;
 
+use crate::paths::{self, Final, Through, check_path, ends_as_directory, single_name, split_last};
 pub use crate::paths::{ESCAPE, MAX_HELD_DIRS, MAX_SYMLINK_EXPANSIONS};
-use crate::paths::{check_path, components_reversed, ends_as_directory, single_name, split_last};
 
 /// How many times an `openat2` interrupted by a concurrent rename is retried
 /// before the manual resolver takes over for that call.
@@ -233,9 +233,9 @@ fn open_manual(root: BorrowedFd<'_>, path: &str, flags: OFlags, mode: Mode, foll
         };
         // A trailing slash makes the last component a directory to follow,
         // as the kernel does.
-        let follow = follow || walk.trailing_slash;
+        let follow = follow || walk.parts.trailing_slash;
         let mut f = flags | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        if walk.trailing_slash {
+        if walk.parts.trailing_slash {
             // As the kernel: creating under a name that ends in a slash is
             // EISDIR (and O_CREAT | O_DIRECTORY is refused outright); at
             // `.` the kernel's own answer (EEXIST with O_EXCL) is taken.
@@ -253,11 +253,11 @@ fn open_manual(root: BorrowedFd<'_>, path: &str, flags: OFlags, mode: Mode, foll
             Err(e @ (Host::LOOP | Host::NOTDIR)) if follow => {
                 let name = name.to_vec();
                 match walk.read_link(&name) {
-                    Ok(target) => walk.push_target(&target)?,
+                    Ok(target) => walk.parts.push_target(&target)?,
                     // Not a symlink after all, or swapped since: try the
                     // name again (each try counts as an expansion).
                     Err(Host::INVAL) if e == Host::NOTDIR => return Err(Errno::NOTDIR),
-                    Err(Host::INVAL | Host::NOENT) => walk.retry(name)?,
+                    Err(Host::INVAL | Host::NOENT) => walk.parts.retry(name)?,
                     Err(e) => return Err(super::errno::from_host(e)),
                 }
             }
@@ -266,8 +266,8 @@ fn open_manual(root: BorrowedFd<'_>, path: &str, flags: OFlags, mode: Mode, foll
             Ok(fd) if follow && is_path_handle(flags) && is_symlink(&fd) => {
                 let name = name.to_vec();
                 match walk.read_link(&name) {
-                    Ok(target) => walk.push_target(&target)?,
-                    Err(Host::INVAL | Host::NOENT) => walk.retry(name)?,
+                    Ok(target) => walk.parts.push_target(&target)?,
+                    Err(Host::INVAL | Host::NOENT) => walk.parts.retry(name)?,
                     Err(e) => return Err(super::errno::from_host(e)),
                 }
             }
@@ -320,13 +320,13 @@ pub fn parent_following<'a>(root: BorrowedFd<'a>, path: &str) -> Result<Parent<'
     loop {
         match walk.next_final()? {
             Final::Itself => {
-                let trailing_slash = walk.trailing_slash;
+                let trailing_slash = walk.parts.trailing_slash;
                 return Ok(Parent { dir: walk.into_current(), last: Last::Itself, trailing_slash });
             }
             Final::Name(name) => match walk.read_link(&name) {
-                Ok(target) => walk.push_target(&target)?,
+                Ok(target) => walk.parts.push_target(&target)?,
                 Err(_) => {
-                    let trailing_slash = walk.trailing_slash;
+                    let trailing_slash = walk.parts.trailing_slash;
                     return Ok(Parent { dir: walk.into_current(), last: Last::Name(Cow::Owned(name)), trailing_slash });
                 }
             },
@@ -334,115 +334,60 @@ pub fn parent_following<'a>(root: BorrowedFd<'a>, path: &str) -> Result<Parent<'
     }
 }
 
-/// What the manual walk yields for the last component.
-enum Final {
-    Name(Vec<u8>),
-    Itself,
-}
-
-/// The manual resolver's state: the held ancestors and the components still
-/// to resolve.
+/// The manual resolver's state: the root, and the shared walk holding
+/// open ancestors below it.
 struct Walk<'a> {
     root: BorrowedFd<'a>,
-    /// Open ancestors below the root; the last is the current directory.
-    stack: Vec<OwnedFd>,
-    /// Components still to resolve, last first (so `pop` gives the next).
-    pending: Vec<Vec<u8>>,
-    expansions: u32,
-    trailing_slash: bool,
+    parts: paths::Walk<OwnedFd>,
 }
 
 impl<'a> Walk<'a> {
     fn new(root: BorrowedFd<'a>, path: &[u8]) -> Self {
-        let mut w = Walk { root, stack: Vec::new(), pending: Vec::new(), expansions: 0, trailing_slash: false };
-        w.trailing_slash = ends_as_directory(path);
-        w.pending = components_reversed(path);
-        w
+        Walk { root, parts: paths::Walk::new(path) }
     }
 
     fn into_current(mut self) -> DirFd<'a> {
-        match self.stack.pop() {
+        match self.parts.stack.pop() {
             Some(fd) => DirFd::Owned(fd),
             None => DirFd::Root(self.root),
         }
     }
 
     fn current(&self) -> BorrowedFd<'_> {
-        self.stack.last().map_or(self.root, AsFd::as_fd)
+        self.parts.stack.last().map_or(self.root, AsFd::as_fd)
     }
 
     fn read_link(&self, name: &[u8]) -> Result<Vec<u8>, Host> {
-        let mut buf = vec![0u8; 4096];
-        let n = rustix::fs::readlinkat_raw(self.current(), name, &mut buf[..])?;
-        if n == buf.len() {
-            return Err(Host::NAMETOOLONG);
-        }
-        buf.truncate(n);
-        Ok(buf)
+        read_link(self.current(), name)
     }
 
-    /// Puts a symlink's target in front of the components still pending.
-    fn push_target(&mut self, target: &[u8]) -> Result<(), Errno> {
-        self.expansions += 1;
-        if self.expansions > MAX_SYMLINK_EXPANSIONS {
-            return Err(Errno::LOOP);
-        }
-        if target.first() == Some(&b'/') {
-            return Err(ESCAPE);
-        }
-        if target.is_empty() {
-            return Err(Errno::NOENT);
-        }
-        if self.pending.is_empty() && ends_as_directory(target) {
-            self.trailing_slash = true;
-        }
-        self.pending.extend(components_reversed(target));
-        Ok(())
-    }
-
-    /// Resolves `name` once more, after a race changed what it was.
-    fn retry(&mut self, name: Vec<u8>) -> Result<(), Errno> {
-        self.expansions += 1;
-        if self.expansions > MAX_SYMLINK_EXPANSIONS {
-            return Err(Errno::LOOP);
-        }
-        self.pending.push(name);
-        Ok(())
-    }
-
-    /// Walks the intermediate components and returns the last one.
+    /// Walks the intermediate components, one `openat` with `O_NOFOLLOW`
+    /// each, and returns the last one.
     fn next_final(&mut self) -> Result<Final, Errno> {
-        loop {
-            let Some(c) = self.pending.pop() else {
-                return Ok(Final::Itself);
-            };
-            if c == b"." {
-                // A path's last `.`: the directory reached so far.
-                continue;
-            }
-            if c == b".." {
-                if self.stack.pop().is_none() {
-                    return Err(ESCAPE);
-                }
-                continue;
-            }
-            if self.pending.is_empty() {
-                return Ok(Final::Name(c));
-            }
+        let root = self.root;
+        self.parts.next_final(|current, c| {
+            let dir = current.map_or(root, AsFd::as_fd);
             let flags = dir_handle() | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-            match openat(self.current(), &c[..], flags, Mode::empty()) {
-                Ok(fd) if self.stack.len() >= MAX_HELD_DIRS => {
-                    drop(fd);
-                    return Err(Errno::NAMETOOLONG);
-                }
-                Ok(fd) => self.stack.push(fd),
-                Err(Host::NOTDIR | Host::LOOP) => match self.read_link(&c) {
-                    Ok(target) => self.push_target(&target)?,
-                    Err(Host::INVAL) => return Err(Errno::NOTDIR),
-                    Err(e) => return Err(super::errno::from_host(e)),
+            match openat(dir, c, flags, Mode::empty()) {
+                Ok(fd) => Ok(Through::Dir(fd)),
+                Err(Host::NOTDIR | Host::LOOP) => match read_link(dir, c) {
+                    Ok(target) => Ok(Through::Link(target)),
+                    Err(Host::INVAL) => Err(Errno::NOTDIR),
+                    Err(e) => Err(super::errno::from_host(e)),
                 },
-                Err(e) => return Err(super::errno::from_host(e)),
+                Err(e) => Err(super::errno::from_host(e)),
             }
-        }
+        })
     }
+}
+
+/// A symlink's contents (`ENAMETOOLONG` past 4096 bytes).
+fn read_link(dir: BorrowedFd<'_>, name: &[u8]) -> Result<Vec<u8>, Host> {
+    let mut buf = vec![0u8; 4096];
+    let n = rustix::fs::readlinkat_raw(dir, name, &mut buf[..])?;
+    if n == buf.len() {
+        return Err(Host::NAMETOOLONG);
+    }
+    buf.truncate(n);
+    Ok(buf)
 }

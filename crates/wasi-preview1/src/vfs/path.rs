@@ -12,9 +12,7 @@
 
 use super::handle::{Handle, times};
 use super::{FileSystem, Ino, NewNode};
-use crate::paths::{
-    ESCAPE, MAX_HELD_DIRS, MAX_SYMLINK_EXPANSIONS, check_path, components_reversed, ends_as_directory, split_last,
-};
+use crate::paths::{self, ESCAPE, Final, Through, check_path, split_last};
 use crate::system::Result;
 use std::sync::Arc;
 use wasi_abi::{Errno, Filestat, Filetype, Fstflags, Oflags, Size, Timestamp};
@@ -44,82 +42,38 @@ fn last_node(p: &Parent, fs: &dyn FileSystem) -> Result<Option<(Ino, Filetype)>>
     }
 }
 
-/// What the walk yields for the last component.
-enum Final {
-    Name(Vec<u8>),
-    Itself,
-}
-
+/// A walk over a file system: the start, and the shared walk holding the
+/// inodes of the directories below it.
 struct Walk<'f> {
     fs: &'f dyn FileSystem,
     root: Ino,
-    stack: Vec<Ino>,
-    pending: Vec<Vec<u8>>,
-    expansions: u32,
-    trailing_slash: bool,
+    parts: paths::Walk<Ino>,
 }
 
 impl<'f> Walk<'f> {
     fn new(fs: &'f dyn FileSystem, root: Ino, path: &str) -> Result<Self> {
         check_path(path)?;
-        let path = path.as_bytes();
-        Ok(Walk {
-            fs,
-            root,
-            stack: Vec::new(),
-            pending: components_reversed(path),
-            expansions: 0,
-            trailing_slash: ends_as_directory(path),
-        })
+        Ok(Walk { fs, root, parts: paths::Walk::new(path.as_bytes()) })
     }
 
     fn current(&self) -> Ino {
-        self.stack.last().copied().unwrap_or(self.root)
+        self.parts.stack.last().copied().unwrap_or(self.root)
     }
 
     fn push_target(&mut self, link: Ino) -> Result<()> {
-        self.expansions += 1;
-        if self.expansions > MAX_SYMLINK_EXPANSIONS {
-            return Err(Errno::LOOP);
-        }
         let target = self.fs.readlink(link)?;
-        if target.first() == Some(&b'/') {
-            return Err(ESCAPE);
-        }
-        if target.is_empty() {
-            return Err(Errno::NOENT);
-        }
-        if self.pending.is_empty() && ends_as_directory(&target) {
-            self.trailing_slash = true;
-        }
-        self.pending.extend(components_reversed(&target));
-        Ok(())
+        self.parts.push_target(&target)
     }
 
-    /// Walks the intermediate components and returns the last one.
+    /// Walks the intermediate components, one lookup each, and returns the
+    /// last one.
     fn next_final(&mut self) -> Result<Final> {
-        loop {
-            let Some(c) = self.pending.pop() else { return Ok(Final::Itself) };
-            if c == b"." {
-                // A path's last `.`: the directory reached so far.
-                continue;
-            }
-            if c == b".." {
-                if self.stack.pop().is_none() {
-                    return Err(ESCAPE);
-                }
-                continue;
-            }
-            if self.pending.is_empty() {
-                return Ok(Final::Name(c));
-            }
-            match self.fs.lookup(self.current(), &c)? {
-                (_, Filetype::Directory) if self.stack.len() >= MAX_HELD_DIRS => return Err(Errno::NAMETOOLONG),
-                (ino, Filetype::Directory) => self.stack.push(ino),
-                (ino, Filetype::SymbolicLink) => self.push_target(ino)?,
-                _ => return Err(Errno::NOTDIR),
-            }
-        }
+        let (fs, root) = (self.fs, self.root);
+        self.parts.next_final(|current, c| match fs.lookup(current.copied().unwrap_or(root), c)? {
+            (ino, Filetype::Directory) => Ok(Through::Dir(ino)),
+            (ino, Filetype::SymbolicLink) => Ok(Through::Link(fs.readlink(ino)?)),
+            _ => Err(Errno::NOTDIR),
+        })
     }
 }
 
@@ -144,7 +98,7 @@ fn find_for(fs: &dyn FileSystem, root: Ino, path: &str, follow: bool, creating: 
     let mut walk = Walk::new(fs, root, path)?;
     loop {
         let last = walk.next_final()?;
-        if creating && walk.trailing_slash && matches!(last, Final::Name(_)) {
+        if creating && walk.parts.trailing_slash && matches!(last, Final::Name(_)) {
             return Err(Errno::ISDIR);
         }
         match last {
@@ -154,13 +108,13 @@ fn find_for(fs: &dyn FileSystem, root: Ino, path: &str, follow: bool, creating: 
                     dir,
                     name: None,
                     node: Some((dir, Filetype::Directory)),
-                    trailing_slash: walk.trailing_slash,
+                    trailing_slash: walk.parts.trailing_slash,
                 });
             }
             Final::Name(name) => {
                 let dir = walk.current();
                 let node = match fs.lookup(dir, &name) {
-                    Ok((ino, Filetype::SymbolicLink)) if follow || walk.trailing_slash => {
+                    Ok((ino, Filetype::SymbolicLink)) if follow || walk.parts.trailing_slash => {
                         walk.push_target(ino)?;
                         continue;
                     }
@@ -168,7 +122,7 @@ fn find_for(fs: &dyn FileSystem, root: Ino, path: &str, follow: bool, creating: 
                     Err(Errno::NOENT) => None,
                     Err(e) => return Err(e),
                 };
-                return Ok(Found { dir, name: Some(name), node, trailing_slash: walk.trailing_slash });
+                return Ok(Found { dir, name: Some(name), node, trailing_slash: walk.parts.trailing_slash });
             }
         }
     }
