@@ -180,16 +180,7 @@ impl MemoryFile {
     }
 
     fn read_at(&self, bufs: &mut [IoSliceMut<'_>], offset: u64) -> Size {
-        let data = self.lock();
-        let mut at = usize::try_from(offset).unwrap_or(usize::MAX).min(data.len());
-        let mut n = 0;
-        for buf in bufs {
-            let take = buf.len().min(data.len() - at);
-            buf[..take].copy_from_slice(&data[at..at + take]);
-            at += take;
-            n += take;
-        }
-        Size::try_from(n).unwrap_or(Size::MAX)
+        read_bytes(&self.lock(), bufs, offset)
     }
 
     fn write_at(&self, bufs: &[IoSlice<'_>], offset: Option<u64>) -> Result<(Size, u64)> {
@@ -204,16 +195,37 @@ impl MemoryFile {
         }
         let start_us = usize::try_from(start).map_err(|_| Errno::FBIG)?;
         let end = start_us + usize::try_from(len).map_err(|_| Errno::FBIG)?;
-        if data.len() < end {
-            data.resize(end, 0);
-        }
-        let mut at = start_us;
-        for buf in bufs {
-            let take = buf.len().min(end - at);
-            data[at..at + take].copy_from_slice(&buf[..take]);
-            at += take;
-        }
+        write_bytes(&mut data, bufs, start_us, end);
         Ok((Size::try_from(len).unwrap_or(Size::MAX), end as u64))
+    }
+}
+
+/// Copies `data` from `offset` into `bufs` in turn (fewer bytes at its end,
+/// none past it): the bytes copied. An in-memory file's `pread`.
+pub(crate) fn read_bytes(data: &[u8], bufs: &mut [IoSliceMut<'_>], offset: u64) -> Size {
+    let mut at = usize::try_from(offset).unwrap_or(usize::MAX).min(data.len());
+    let mut n = 0;
+    for buf in bufs {
+        let take = buf.len().min(data.len() - at);
+        buf[..take].copy_from_slice(&data[at..at + take]);
+        at += take;
+        n += take;
+    }
+    Size::try_from(n).unwrap_or(Size::MAX)
+}
+
+/// Copies `bufs` in turn into `data` from `start`, up to `end` (what would
+/// pass it is not written), first growing `data` with zeros to `end`. An
+/// in-memory file's `pwrite`, once the caller has decided how much fits.
+pub(crate) fn write_bytes(data: &mut Vec<u8>, bufs: &[IoSlice<'_>], start: usize, end: usize) {
+    if data.len() < end {
+        data.resize(end, 0);
+    }
+    let mut at = start;
+    for buf in bufs {
+        let take = buf.len().min(end - at);
+        data[at..at + take].copy_from_slice(&buf[..take]);
+        at += take;
     }
 }
 

@@ -13,6 +13,7 @@
 //! it, and an overlay changes only memory.
 
 use super::{FileSystem, Ino, NewNode, now};
+use crate::file::{read_bytes, write_bytes};
 use crate::system::Result;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -34,6 +35,11 @@ const NODE_COST: u64 = 128;
 /// What each directory entry costs the budget besides its name (the name
 /// is stored twice: by name, and by cookie).
 const ENTRY_COST: u64 = 64;
+
+/// What the entry `name` costs the budget.
+fn entry_cost(name: &[u8]) -> u64 {
+    ENTRY_COST + 2 * name.len() as u64
+}
 
 /// File contents read on demand: a range of an archive, a file of a host
 /// directory. It must not change while mounted.
@@ -176,11 +182,15 @@ impl Tree {
     }
 
     fn charge(&mut self, bytes: u64) -> Result<()> {
+        self.check_room(bytes)?;
+        self.used += bytes;
+        Ok(())
+    }
+
+    /// Whether `bytes` more would fit, without taking them.
+    fn check_room(&self, bytes: u64) -> Result<()> {
         match self.used.checked_add(bytes) {
-            Some(u) if u <= self.budget => {
-                self.used = u;
-                Ok(())
-            }
+            Some(u) if u <= self.budget => Ok(()),
             _ => Err(Errno::NOSPC),
         }
     }
@@ -196,7 +206,7 @@ impl Tree {
 
     /// Adds `name` → `ino` to `dir` (which must not hold `name`).
     fn add_entry(&mut self, dir: Ino, name: &[u8], ino: Ino) -> Result<()> {
-        self.charge(ENTRY_COST + 2 * name.len() as u64)?;
+        self.charge(entry_cost(name))?;
         let t = now();
         let node = self.node_mut(dir)?;
         node.mtim = t;
@@ -218,7 +228,7 @@ impl Tree {
         let d = node.dir_mut()?;
         let (ino, seq) = d.names.remove(name).ok_or_else(missing)?;
         d.order.remove(&seq);
-        self.refund(ENTRY_COST + 2 * name.len() as u64);
+        self.refund(entry_cost(name));
         Ok(ino)
     }
 
@@ -311,6 +321,16 @@ impl Tree {
         let new = usize::try_from(size).map_err(|_| Errno::NOSPC)?;
         self.bytes_mut(ino)?.resize(new, 0);
         Ok(())
+    }
+}
+
+/// A filling path (relative to the root, `/`-separated) as the directory
+/// part and the last name.
+fn split_parent(path: &str) -> (&[u8], &[u8]) {
+    let path = path.trim_matches('/').as_bytes();
+    match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (&b""[..], path),
     }
 }
 
@@ -432,11 +452,7 @@ impl MemoryFs {
     }
 
     fn add(&self, path: &str, body: Body) -> Result<Ino> {
-        let path = path.trim_matches('/').as_bytes();
-        let (parent, name) = match path.iter().rposition(|&b| b == b'/') {
-            Some(i) => (&path[..i], &path[i + 1..]),
-            None => (&b""[..], path),
-        };
+        let (parent, name) = split_parent(path);
         if name.is_empty() || name == b"." || name == b".." || name.contains(&0) {
             return Err(Errno::INVAL);
         }
@@ -513,29 +529,24 @@ impl MemoryFs {
     /// # Errors
     /// As [`MemoryFs::add_file`].
     pub fn add_hard_link(&self, path: &str, target: &str) -> Result<()> {
-        let target = target.trim_matches('/').as_bytes();
         let mut tree = self.lock();
-        let (tdir, tname) = match target.iter().rposition(|&b| b == b'/') {
-            Some(i) => (Self::dir_at(&mut tree, &target[..i])?, &target[i + 1..]),
-            None => (ROOT, target),
-        };
-        let ino = tree.entry(tdir, tname)?;
-        drop(tree);
-        let path = path.trim_matches('/');
-        let (dir, name) = match path.rfind('/') {
-            Some(i) => (&path[..i], &path[i + 1..]),
-            None => ("", path),
-        };
-        let mut tree = self.lock();
-        let dir = Self::dir_at(&mut tree, dir.as_bytes())?;
+        // The target must exist already: looked up, nothing made on the way.
+        let (tdir, tname) = split_parent(target);
+        let mut at = ROOT;
+        for c in tdir.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".") {
+            at = tree.entry(at, c)?;
+        }
+        let ino = tree.entry(at, tname)?;
+        let (dir, name) = split_parent(path);
+        let dir = Self::dir_at(&mut tree, dir)?;
         if matches!(tree.node(ino)?.body, Body::Dir(_)) {
             return Err(Errno::PERM);
         }
-        check_name(name.as_bytes())?;
-        if tree.entry(dir, name.as_bytes()).is_ok() {
+        check_name(name)?;
+        if tree.entry(dir, name).is_ok() {
             return Err(Errno::EXIST);
         }
-        tree.add_entry(dir, name.as_bytes(), ino)?;
+        tree.add_entry(dir, name, ino)?;
         tree.node_mut(ino)?.nlink += 1;
         Ok(())
     }
@@ -596,17 +607,7 @@ impl FileSystem for MemoryFs {
     fn read(&self, ino: Ino, bufs: &mut [IoSliceMut<'_>], offset: Filesize) -> Result<Size> {
         let tree = self.lock();
         let blob = match &tree.node(ino)?.body {
-            Body::File(Data::Bytes(data)) => {
-                let mut at = usize::try_from(offset).unwrap_or(usize::MAX).min(data.len());
-                let mut n = 0;
-                for buf in bufs {
-                    let take = buf.len().min(data.len() - at);
-                    buf[..take].copy_from_slice(&data[at..at + take]);
-                    at += take;
-                    n += take;
-                }
-                return Ok(Size::try_from(n).unwrap_or(Size::MAX));
-            }
+            Body::File(Data::Bytes(data)) => return Ok(read_bytes(data, bufs, offset)),
             Body::File(Data::Blob(b)) => b.clone(),
             Body::Dir(_) => return Err(Errno::ISDIR),
             Body::Symlink(_) => return Err(Errno::INVAL),
@@ -686,16 +687,7 @@ impl FileSystem for MemoryFs {
         }
         let end_us = usize::try_from(end).map_err(|_| Errno::NOSPC)?;
         let t = now();
-        let data = tree.bytes_mut(ino)?;
-        if data.len() < end_us {
-            data.resize(end_us, 0);
-        }
-        let mut at = start as usize;
-        for buf in bufs {
-            let take = buf.len().min(end_us - at);
-            data[at..at + take].copy_from_slice(&buf[..take]);
-            at += take;
-        }
+        write_bytes(tree.bytes_mut(ino)?, bufs, start as usize, end_us);
         let node = tree.node_mut(ino)?;
         node.mtim = t;
         node.ctim = t;
@@ -825,8 +817,7 @@ impl FileSystem for MemoryFs {
             }
         }
         // Room for the new name before anything changes.
-        tree.charge(ENTRY_COST + 2 * to.len() as u64)?;
-        tree.refund(ENTRY_COST + 2 * to.len() as u64);
+        tree.check_room(entry_cost(to))?;
         if let Some(old) = replaced {
             tree.remove_entry(to_dir, to)?;
             if is_dir {
