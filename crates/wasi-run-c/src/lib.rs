@@ -31,13 +31,13 @@ use std::io::IoSlice;
 use std::os::fd::{BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use wasi_preview1::Deterministic;
 use wasi_preview1::abi::{Errno, Fdflags, Filetype, Size};
 use wasi_preview1::file::VirtualFile;
-use wasi_preview1::unix::{MountKind, Output, UnixSystem, UnixSystemBuilder, open_mount};
+use wasi_preview1::unix::{MountKind, Output, UnixSystem, UnixSystemBuilder, open_dir, open_mount};
 use wasi_preview1::vfs::{DEFAULT_BUDGET, FileSystem};
 use wasi_wasmi::{Exit, Finished, Guest, Limits, Run, engine_config, engine_config_for};
 use wasmi::{Engine, Module, Val};
@@ -485,17 +485,25 @@ pub unsafe extern "C" fn wasirun_config_preopen_dir(
         // SAFETY: by the caller's contract.
         let host = unsafe { bytes_of(host_path) }.ok_or("no host path (NULL)")?;
         // SAFETY: by the caller's contract.
-        let guest = unsafe { bytes_of(guest_path) }.ok_or("no guest path (NULL)")?;
-        let guest = std::str::from_utf8(guest).map_err(|_| "the guest path is not UTF-8")?.to_string();
-        let flags = rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
+        let guest = unsafe { guest_name(guest_path) }?;
         let shown = String::from_utf8_lossy(host).into_owned();
-        let dir = rustix::fs::open(host, flags, rustix::fs::Mode::empty())
-            .map_err(|e| format!("cannot open directory {shown}: {}", std::io::Error::from(e)))?;
+        let dir = open_dir(Path::new(std::ffi::OsStr::from_bytes(host)))
+            .map_err(|e| format!("cannot open directory {shown}: {e}"))?;
         c.preopens.push(Preopen { dir: PreopenDir::Host(dir), guest, readonly });
         Ok(())
     });
     // SAFETY: by the caller's contract.
     unsafe { or_error(r, error_out) }.is_some()
+}
+
+/// A preopen's guest path, as a string.
+///
+/// # Safety
+/// As [`bytes_of`].
+unsafe fn guest_name(guest_path: *const c_char) -> Result<String, String> {
+    // SAFETY: by the caller's contract.
+    let guest = unsafe { bytes_of(guest_path) }.ok_or("no guest path (NULL)")?;
+    Ok(std::str::from_utf8(guest).map_err(|_| "the guest path is not UTF-8")?.to_string())
 }
 
 /// Mounts a directory that is not a host one under the guest path
@@ -527,8 +535,7 @@ pub unsafe extern "C" fn wasirun_config_mount(
         // SAFETY: by the caller's contract.
         let c = unsafe { config_mut(config) }.ok_or("no config (NULL)")?;
         // SAFETY: by the caller's contract.
-        let guest = unsafe { bytes_of(guest_path) }.ok_or("no guest path (NULL)")?;
-        let guest = std::str::from_utf8(guest).map_err(|_| "the guest path is not UTF-8")?.to_string();
+        let guest = unsafe { guest_name(guest_path) }?;
         // SAFETY: by the caller's contract.
         let source = unsafe { bytes_of(source) }.map(|b| PathBuf::from(std::ffi::OsStr::from_bytes(b)));
         let kind = match kind {

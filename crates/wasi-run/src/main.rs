@@ -473,9 +473,8 @@ fn build_system(s: &Settings, open_stdio: [bool; 3]) -> Result<UnixSystem, Failu
     }
     for spec in &cli.dirs {
         let (host, guest, readonly) = parse_dir(spec)?;
-        let flags = rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
-        let fd = rustix::fs::open(host, flags, rustix::fs::Mode::empty())
-            .map_err(|e| Failure(USAGE_STATUS, format!("--dir {host:?}: {}", std::io::Error::from(e))))?;
+        let fd = wasi_preview1::unix::open_dir(Path::new(host))
+            .map_err(|e| Failure(USAGE_STATUS, format!("--dir {host:?}: {e}")))?;
         b = if readonly { b.preopen_dir_readonly(fd, guest) } else { b.preopen_dir(fd, guest) };
     }
     for spec in &cli.mounts {

@@ -35,7 +35,7 @@ mod common;
 
 use common::{
     c_guest, copy_tree, give_to_test_user, go_guest, make_read_only, make_writable, programs, rust_guests, scratch,
-    wasi_run_unprivileged,
+    snapshot, wasi_run_unprivileged,
 };
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde::Deserialize;
@@ -84,31 +84,6 @@ enum Mode {
     Mem,
     /// `--mount overlay:` (the host copy must not change).
     Overlay,
-}
-
-/// Every path beneath `dir` with its type and contents, to tell whether
-/// the tree changed.
-fn snapshot(dir: &Path) -> Vec<(PathBuf, String)> {
-    let mut out = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(d) = pending.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
-        for e in rd.flatten() {
-            let p = e.path();
-            let meta = std::fs::symlink_metadata(&p).unwrap();
-            let what = if meta.is_dir() {
-                pending.push(p.clone());
-                "dir".to_owned()
-            } else if meta.file_type().is_symlink() {
-                format!("link {:?}", std::fs::read_link(&p).unwrap())
-            } else {
-                format!("file {:?}", std::fs::read(&p).unwrap_or_default())
-            };
-            out.push((p, what));
-        }
-    }
-    out.sort();
-    out
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -22,7 +22,9 @@
 
 mod common;
 
-use common::{output_with_timeout, rust_guests, scratch, wasi_run};
+use common::{output_with_timeout, rust_guests, scratch, snapshot, wasi_run};
+// For the race tests (FreeBSD has no RENAME_EXCHANGE to race with).
+#[cfg(not(target_os = "freebsd"))]
 use std::collections::BTreeMap;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
@@ -79,30 +81,6 @@ fn build_jail(tag: &str) -> Jail {
     }
     symlink(outside.join("secret.txt"), jail.join("link_abs")).unwrap();
     Jail { root, jail, outside }
-}
-
-/// Everything under `dir`: path → (kind, contents or link target, mtime).
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (String, Vec<u8>, i64)> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            let md = std::fs::symlink_metadata(&p).unwrap();
-            let mtime = std::os::unix::fs::MetadataExt::mtime_nsec(&md)
-                + std::os::unix::fs::MetadataExt::mtime(&md) * 1_000_000_000;
-            let (kind, data) = if md.is_symlink() {
-                ("link", std::fs::read_link(&p).unwrap().into_os_string().into_encoded_bytes())
-            } else if md.is_dir() {
-                stack.push(p.clone());
-                ("dir", Vec::new())
-            } else {
-                ("file", std::fs::read(&p).unwrap())
-            };
-            out.insert(p, (kind.to_string(), data, mtime));
-        }
-    }
-    out
 }
 
 /// Runs the escape guest with `ops` on preopen `name` (host `dir`) and

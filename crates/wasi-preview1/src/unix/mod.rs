@@ -43,7 +43,7 @@ use wasi_abi::{
 
 use builder::Packed;
 pub use builder::{BuildError, Output, UnixSystemBuilder};
-pub use mounts::{MountKind, open_mount};
+pub use mounts::{MountKind, open_dir, open_mount};
 
 /// Preview1 on a Unix host.
 #[derive(Debug)]

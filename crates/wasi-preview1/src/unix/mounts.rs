@@ -1,11 +1,23 @@
-//! Making a mount from a host source, as `wasi-run --mount` and the C API
-//! do: an empty in-memory tree, or a host directory or `.tar` file indexed
-//! as a read-only archive, an overlay, or an in-memory copy
-//! (docs/mounts.md).
+//! Opening what the embedder names on the host, as `wasi-run` and the C
+//! API do: a directory to preopen ([`open_dir`]), and a mount made from a
+//! host source ([`open_mount`]): an empty in-memory tree, or a host
+//! directory or `.tar` file indexed as a read-only archive, an overlay, or
+//! an in-memory copy (docs/mounts.md).
 
 use crate::vfs::{FileSystem, MemoryFs};
+use rustix::fd::OwnedFd;
 use std::path::Path;
 use std::sync::Arc;
+
+/// Opens the host directory `path` to preopen or mount it (read-only,
+/// close-on-exec; not a directory is `ENOTDIR`).
+///
+/// # Errors
+/// The host's error opening it.
+pub fn open_dir(path: &Path) -> std::io::Result<OwnedFd> {
+    let flags = rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
+    Ok(rustix::fs::open(path, flags, rustix::fs::Mode::empty())?)
+}
 
 /// What a mount is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,9 +54,7 @@ pub fn open_mount(
                 if kind == MountKind::Tar {
                     return Err(format!("{shown}: a directory, not a .tar archive (use overlay: or --dir)"));
                 }
-                let flags = rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
-                let fd = rustix::fs::open(src, flags, rustix::fs::Mode::empty())
-                    .map_err(|e| format!("{shown}: {}", std::io::Error::from(e)))?;
+                let fd = open_dir(src).map_err(|e| format!("{shown}: {e}"))?;
                 MemoryFs::from_host_dir(fd, budget).map_err(|e| format!("{shown}: {e}"))?
             } else {
                 let file = std::fs::File::open(src).map_err(|e| format!("{shown}: {e}"))?;

@@ -310,3 +310,27 @@ impl Drop for KillAfter {
         }
     }
 }
+
+/// Everything under `dir`: path → (kind, contents or link target, mtime).
+pub(crate) fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, (String, Vec<u8>, i64)> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let md = std::fs::symlink_metadata(&p).unwrap();
+            let mtime = std::os::unix::fs::MetadataExt::mtime_nsec(&md)
+                + std::os::unix::fs::MetadataExt::mtime(&md) * 1_000_000_000;
+            let (kind, data) = if md.is_symlink() {
+                ("link", std::fs::read_link(&p).unwrap().into_os_string().into_encoded_bytes())
+            } else if md.is_dir() {
+                stack.push(p.clone());
+                ("dir", Vec::new())
+            } else {
+                ("file", std::fs::read(&p).unwrap())
+            };
+            out.insert(p, (kind.to_string(), data, mtime));
+        }
+    }
+    out
+}
