@@ -50,6 +50,7 @@ pub(crate) fn check_symlink_target(target: &str) -> Result<(), Errno> {
 }
 
 /// A path that is one entry of its directory (no slash, not `.` or `..`).
+#[cfg_attr(not(unix), allow(dead_code))]
 pub(crate) fn single_name(path: &str) -> Option<&str> {
     (!path.contains('/') && path != "." && path != "..").then_some(path)
 }
@@ -158,6 +159,7 @@ impl<H> Walk<H> {
 
     /// Resolves `name` once more, after a race changed what it was (each
     /// try counts as an expansion).
+    #[cfg_attr(not(unix), allow(dead_code))]
     pub(crate) fn retry(&mut self, name: Vec<u8>) -> Result<(), Errno> {
         self.count_expansion()?;
         self.pending.push(name);

@@ -32,6 +32,19 @@ pub enum Raised {
     Terminate(Exitcode),
 }
 
+impl Raised {
+    /// What a signal's default action does to a guest that is its own
+    /// process: a terminating signal ends it alone (never the host) with
+    /// status 128 + the signal's number; the others let it continue.
+    #[must_use]
+    pub fn by_default(sig: wasi_abi::Signal) -> Raised {
+        match sig.default_action() {
+            wasi_abi::SignalAction::Terminate => Raised::Terminate(128 + Exitcode::from(sig.raw())),
+            _ => Raised::Continue,
+        }
+    }
+}
+
 /// `sock_getaddrinfo` hints, as the host module decodes them.
 pub use wasi_abi::wasmedge::AddrinfoHints as AddrInfoHints;
 
@@ -279,7 +292,7 @@ macro_rules! system_trait {
 }
 for_each_system_call!(system_trait);
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     // Wrapper is named, not imported: with both traits in scope a call on
     // the wrapper would be ambiguous (docs/embedding.md).

@@ -5,72 +5,14 @@
 use super::sandbox::Resolver;
 use super::stat::classify;
 use super::table::{Access, Entry, FdTable, Kind};
-use super::{UnixSystem, random, stdio};
+use super::{UnixSystem, stdio};
+use crate::builder::{BuildError, pack};
 use crate::file::VirtualFile;
 use crate::net::NetPolicy;
-use crate::system::Result;
 use crate::vfs::{FileSystem, Handle};
 use rustix::fd::{AsFd, OwnedFd};
-use std::fmt;
 use std::sync::Arc;
-use wasi_abi::{Errno, Fd, Fdflags, Filetype, Size, StringList};
-
-/// Strings packed as the guest sees them: each followed by a NUL.
-#[derive(Debug, Default, Clone)]
-pub(super) struct Packed {
-    bytes: Vec<u8>,
-    count: u32,
-}
-
-impl Packed {
-    fn push(&mut self, s: &[u8]) {
-        self.bytes.extend_from_slice(s);
-        self.bytes.push(0);
-        self.count += 1;
-    }
-    pub(super) fn list(&self) -> StringList<'_> {
-        StringList::new(&self.bytes, self.count)
-    }
-    pub(super) fn sizes(&self) -> Result<(Size, Size)> {
-        Ok((self.count, Size::try_from(self.bytes.len()).map_err(|_| Errno::OVERFLOW)?))
-    }
-}
-
-/// Why a [`UnixSystem`] could not be built.
-#[derive(Debug)]
-pub enum BuildError {
-    /// An argument contains a NUL byte.
-    ArgHasNul(usize),
-    /// An environment variable's name is empty or contains `=` or NUL, or
-    /// its value contains NUL.
-    BadEnv(String),
-    /// A preopen's guest name is empty.
-    EmptyGuestName,
-    /// A preopened fd is not a directory, or could not be examined.
-    NotADirectory(String),
-    /// A preopened socket fd is not a socket.
-    NotASocket,
-    /// A stdio fd could not be examined.
-    Stdio(Fd, Errno),
-    /// A pipe or thread for in-memory stdio could not be made.
-    Pipe(String),
-}
-
-impl fmt::Display for BuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BuildError::ArgHasNul(i) => write!(f, "argument {i} contains a NUL byte"),
-            BuildError::BadEnv(name) => write!(f, "invalid environment variable {name:?}"),
-            BuildError::EmptyGuestName => write!(f, "a preopened directory needs a non-empty guest name"),
-            BuildError::NotADirectory(name) => write!(f, "preopen {name:?} is not a directory"),
-            BuildError::NotASocket => write!(f, "a preopened socket is not a socket"),
-            BuildError::Stdio(fd, e) => write!(f, "stdio fd {fd}: {e}"),
-            BuildError::Pipe(e) => write!(f, "in-memory stdio: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for BuildError {}
+use wasi_abi::{Fd, Fdflags, Filetype};
 
 /// Where one of the guest's stdio fds leads.
 #[derive(Debug)]
@@ -81,22 +23,6 @@ enum Stdio {
     Capture(usize),
     /// Any other file.
     File(Box<dyn VirtualFile>),
-}
-
-/// What a guest wrote to its captured stdout and stderr
-/// ([`UnixSystem::into_output`]).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Output {
-    /// The bytes written to fd 1, if [`UnixSystemBuilder::capture_stdout`],
-    /// up to its capacity.
-    pub stdout: Vec<u8>,
-    /// The bytes written to fd 2, if [`UnixSystemBuilder::capture_stderr`],
-    /// up to its capacity.
-    pub stderr: Vec<u8>,
-    /// How many bytes written to fd 1 past the capacity were dropped.
-    pub stdout_dropped: u64,
-    /// How many bytes written to fd 2 past the capacity were dropped.
-    pub stderr_dropped: u64,
 }
 
 /// What a preopen holds.
@@ -340,23 +266,7 @@ impl UnixSystemBuilder {
     /// [`BuildError`] for arguments or variables with NUL bytes, variable
     /// names with `=`, and preopens that are not directories.
     pub fn build(self) -> core::result::Result<UnixSystem, BuildError> {
-        let mut args = Packed::default();
-        for (i, a) in self.args.iter().enumerate() {
-            if a.contains(&0) {
-                return Err(BuildError::ArgHasNul(i));
-            }
-            args.push(a);
-        }
-        let mut env = Packed::default();
-        for (name, value) in &self.env {
-            if name.is_empty() || name.contains(&b'=') || name.contains(&0) || value.contains(&0) {
-                return Err(BuildError::BadEnv(String::from_utf8_lossy(name).into_owned()));
-            }
-            let mut kv = name.clone();
-            kv.push(b'=');
-            kv.extend_from_slice(value);
-            env.push(&kv);
-        }
+        let (args, env) = pack(&self.args, &self.env)?;
         let mut table = FdTable::default();
         let mut slots: Vec<Option<Entry>> = Vec::new();
         let mut captures: [Option<stdio::Capture>; 2] = [None, None];
@@ -432,7 +342,7 @@ impl UnixSystemBuilder {
             table,
             resolver: self.resolver,
             net: self.net,
-            random: random::Pool::default(),
+            random: crate::random::Pool::default(),
             exit_code: None,
             captures,
             deadline: None,

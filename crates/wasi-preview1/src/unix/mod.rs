@@ -16,7 +16,6 @@ mod nonblock;
 mod path;
 pub mod platform;
 mod poll;
-mod random;
 mod readdir;
 pub mod sandbox;
 #[cfg(all(test, any(target_os = "linux", target_os = "android")))]
@@ -37,13 +36,15 @@ use table::{Entry, FdTable};
 use wasi_abi::wasmedge::{AddressFamily, SockOpt, SockOptLevel, SockType};
 use wasi_abi::{
     Advice, Clockid, Dircookie, DirentWriter, Errno, Event, Exitcode, Fd, Fdflags, Fdstat, Filedelta, Filesize,
-    Filestat, Fstflags, Lookupflags, Oflags, Prestat, Riflags, Rights, Roflags, Sdflags, Siflags, Signal, SignalAction,
-    Size, StringList, Subscription, Timestamp, Whence,
+    Filestat, Fstflags, Lookupflags, Oflags, Prestat, Riflags, Rights, Roflags, Sdflags, Siflags, Signal, Size,
+    StringList, Subscription, Timestamp, Whence,
 };
 
-use builder::Packed;
-pub use builder::{BuildError, Output, UnixSystemBuilder};
-pub use mounts::{MountKind, open_dir, open_mount};
+use crate::builder::Packed;
+pub use crate::builder::{BuildError, Output};
+pub use crate::mounts::{MountKind, open_mount};
+pub use builder::UnixSystemBuilder;
+pub use mounts::open_dir;
 
 /// Preview1 on a Unix host.
 #[derive(Debug)]
@@ -53,7 +54,7 @@ pub struct UnixSystem {
     table: FdTable,
     resolver: Resolver,
     net: Option<NetPolicy>,
-    random: random::Pool,
+    random: crate::random::Pool,
     exit_code: Option<Exitcode>,
     /// Captured stdout and stderr.
     captures: [Option<stdio::Capture>; 2],
@@ -325,16 +326,11 @@ impl System for UnixSystem {
     }
 
     fn proc_raise(&mut self, sig: Signal) -> Result<Raised> {
-        // The guest is its own process: a signal's default action applies
-        // to it alone, never to the host.
-        Ok(match sig.default_action() {
-            SignalAction::Terminate => {
-                let status = 128 + Exitcode::from(sig.raw());
-                self.exit_code = Some(status);
-                Raised::Terminate(status)
-            }
-            SignalAction::Ignore | SignalAction::Continue | SignalAction::Stop => Raised::Continue,
-        })
+        let raised = Raised::by_default(sig);
+        if let Raised::Terminate(status) = raised {
+            self.exit_code = Some(status);
+        }
+        Ok(raised)
     }
 
     fn sched_yield(&mut self) -> Result<()> {

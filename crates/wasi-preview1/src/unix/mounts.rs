@@ -1,13 +1,8 @@
-//! Opening what the embedder names on the host, as `wasi-run` and the C
-//! API do: a directory to preopen ([`open_dir`]), and a mount made from a
-//! host source ([`open_mount`]): an empty in-memory tree, or a host
-//! directory or `.tar` file indexed as a read-only archive, an overlay, or
-//! an in-memory copy (docs/mounts.md).
+//! Opening a host directory the embedder names, as `wasi-run` and the C
+//! API do, to preopen or mount it ([`open_dir`]).
 
-use crate::vfs::{FileSystem, MemoryFs};
 use rustix::fd::OwnedFd;
 use std::path::Path;
-use std::sync::Arc;
 
 /// Opens the host directory `path` to preopen or mount it (read-only,
 /// close-on-exec; not a directory is `ENOTDIR`).
@@ -17,54 +12,4 @@ use std::sync::Arc;
 pub fn open_dir(path: &Path) -> std::io::Result<OwnedFd> {
     let flags = rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
     Ok(rustix::fs::open(path, flags, rustix::fs::Mode::empty())?)
-}
-
-/// What a mount is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MountKind {
-    /// An in-memory tree: empty, or a copy of the source read in full.
-    Memory,
-    /// A `.tar` archive, read on demand (read-only unless asked otherwise,
-    /// when it is an overlay).
-    Tar,
-    /// The source (a host directory or `.tar`) beneath an in-memory layer
-    /// that takes every change.
-    Overlay,
-}
-
-/// Makes the file system `kind` names from `source` (a host directory or
-/// `.tar` file; none for an empty memory mount), holding at most `budget`
-/// bytes in memory, read-only if `readonly`.
-///
-/// # Errors
-/// A message naming the source and what was wrong with it.
-pub fn open_mount(
-    kind: MountKind,
-    source: Option<&Path>,
-    readonly: bool,
-    budget: u64,
-) -> Result<Arc<dyn FileSystem>, String> {
-    let fs = match source {
-        None if kind == MountKind::Memory => MemoryFs::with_budget(budget),
-        None => return Err("needs a SOURCE".into()),
-        Some(src) => {
-            let shown = src.display();
-            let meta = std::fs::metadata(src).map_err(|e| format!("{shown}: {e}"))?;
-            let fs = if meta.is_dir() {
-                if kind == MountKind::Tar {
-                    return Err(format!("{shown}: a directory, not a .tar archive (use overlay: or --dir)"));
-                }
-                let fd = open_dir(src).map_err(|e| format!("{shown}: {e}"))?;
-                MemoryFs::from_host_dir(fd, budget).map_err(|e| format!("{shown}: {e}"))?
-            } else {
-                let file = std::fs::File::open(src).map_err(|e| format!("{shown}: {e}"))?;
-                MemoryFs::from_tar(file, budget).map_err(|e| format!("{shown}: {e}"))?
-            };
-            if kind == MountKind::Memory {
-                fs.load_blobs().map_err(|e| format!("{shown}: {e}"))?;
-            }
-            fs
-        }
-    };
-    Ok(Arc::new(if readonly { fs.into_read_only() } else { fs }))
 }

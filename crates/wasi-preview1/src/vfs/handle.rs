@@ -175,6 +175,13 @@ impl VirtualFile for Handle {
         Ok(())
     }
 
+    fn sync(&mut self) -> Result<()> {
+        if self.filetype == Filetype::Directory || !self.write {
+            return Ok(());
+        }
+        self.fs.sync(self.ino)
+    }
+
     fn readdir(&mut self, out: &mut DirentWriter<'_>, cookie: Dircookie) -> Result<()> {
         if self.filetype != Filetype::Directory {
             return Err(Errno::NOTDIR);

@@ -113,6 +113,17 @@ pub trait FileSystem: fmt::Debug + Send + Sync {
         Err(Errno::PERM)
     }
 
+    /// Writes a file's data through to its storage (`fsync`): nothing to
+    /// do for a file system in memory.
+    fn sync(&self, _ino: Ino) -> Result<()> {
+        Ok(())
+    }
+
+    /// The system calls this after each path call: a file system that
+    /// holds host resources for the nodes its lookups found may release
+    /// those of nodes no fd refers to.
+    fn release_unused(&self) {}
+
     /// Cuts or extends a regular file to `size` bytes (`ftruncate`).
     fn set_size(&self, _ino: Ino, _size: Filesize) -> Result<()> {
         Err(Errno::PERM)

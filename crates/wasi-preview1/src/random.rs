@@ -34,7 +34,7 @@ fn kernel(buf: &mut [u8]) -> Result<(), Errno> {
     use rustix::rand::{GetRandomFlags, getrandom};
     let mut filled = 0;
     while filled < buf.len() {
-        filled += super::errno::retry(|| getrandom(&mut buf[filled..], GetRandomFlags::empty()))?;
+        filled += crate::unix::errno::retry(|| getrandom(&mut buf[filled..], GetRandomFlags::empty()))?;
     }
     Ok(())
 }

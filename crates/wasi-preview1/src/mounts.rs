@@ -1,0 +1,71 @@
+//! A mount made from what the embedder names on the host, as `wasi-run`
+//! and the C API make one ([`open_mount`]): an empty in-memory tree, or a
+//! host directory or `.tar` file indexed as a read-only archive, an
+//! overlay, or an in-memory copy (docs/mounts.md).
+
+use crate::vfs::{FileSystem, MemoryFs};
+use std::path::Path;
+use std::sync::Arc;
+
+/// What a mount is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MountKind {
+    /// An in-memory tree: empty, or a copy of the source read in full.
+    Memory,
+    /// A `.tar` archive, read on demand (read-only unless asked otherwise,
+    /// when it is an overlay).
+    Tar,
+    /// The source (a host directory or `.tar`) beneath an in-memory layer
+    /// that takes every change.
+    Overlay,
+}
+
+/// Makes the file system `kind` names from `source` (a host directory or
+/// `.tar` file; none for an empty memory mount), holding at most `budget`
+/// bytes in memory, read-only if `readonly`.
+///
+/// # Errors
+/// A message naming the source and what was wrong with it.
+pub fn open_mount(
+    kind: MountKind,
+    source: Option<&Path>,
+    readonly: bool,
+    budget: u64,
+) -> Result<Arc<dyn FileSystem>, String> {
+    let fs = match source {
+        None if kind == MountKind::Memory => MemoryFs::with_budget(budget),
+        None => return Err("needs a SOURCE".into()),
+        Some(src) => {
+            let shown = src.display();
+            let meta = std::fs::metadata(src).map_err(|e| format!("{shown}: {e}"))?;
+            let fs = if meta.is_dir() {
+                if kind == MountKind::Tar {
+                    return Err(format!("{shown}: a directory, not a .tar archive (use overlay: or --dir)"));
+                }
+                host_dir(src, budget).map_err(|e| format!("{shown}: {e}"))?
+            } else {
+                let file = std::fs::File::open(src).map_err(|e| format!("{shown}: {e}"))?;
+                MemoryFs::from_tar(file, budget).map_err(|e| format!("{shown}: {e}"))?
+            };
+            if kind == MountKind::Memory {
+                fs.load_blobs().map_err(|e| format!("{shown}: {e}"))?;
+            }
+            fs
+        }
+    };
+    Ok(Arc::new(if readonly { fs.into_read_only() } else { fs }))
+}
+
+/// A host directory indexed as the lower layer of a mount.
+#[cfg(unix)]
+fn host_dir(src: &Path, budget: u64) -> Result<MemoryFs, String> {
+    let fd = crate::unix::open_dir(src).map_err(|e| e.to_string())?;
+    MemoryFs::from_host_dir(fd, budget).map_err(|e| e.to_string())
+}
+
+/// A host directory as a mount's lower layer: not yet on Windows (a
+/// directory is preopened with `--dir` there; docs/windows.md).
+#[cfg(not(unix))]
+fn host_dir(_src: &Path, _budget: u64) -> Result<MemoryFs, String> {
+    Err("a directory as a mount's source is not supported on Windows yet (preopen it with --dir)".into())
+}
