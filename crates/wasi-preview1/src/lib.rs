@@ -1,11 +1,12 @@
-//! The preview1 [`System`] trait and its Unix implementation.
+//! The preview1 [`System`] trait and its Unix and Windows implementations.
 //!
 //! [`System`] has one method per `wasi_snapshot_preview1` call, in Rust
 //! types: no guest pointers, so it does not depend on any WebAssembly
 //! runtime, and one `System` can wrap another.
 //!
 //! [`unix::UnixSystem`] implements it on rustix: the fd table, preopened
-//! directories, sandboxed path resolution, poll and clocks. [`Tracer`]
+//! directories, sandboxed path resolution, poll and clocks;
+//! `windows::WindowsSystem` on Windows (docs/windows.md). [`Tracer`]
 //! wraps any `System` and logs every call; [`Deterministic`] gives one
 //! virtual clocks and seeded randomness. Both are [`Wrapper`]s: a wrapper
 //! writes only the calls it changes, and the rest go to the system inside.
@@ -19,19 +20,21 @@
 //! assert_eq!(sys.args_sizes_get().unwrap(), (1, 10));
 //! ```
 
-// Off Unix there is no System yet (issue 16: Windows): the path layer and
-// mounts are built and checked there, but nothing calls them.
-#![cfg_attr(not(unix), allow(dead_code))]
-
+mod builder;
 pub mod deterministic;
+mod fdtable;
 pub mod file;
+mod mounts;
 pub mod net;
 pub mod paths;
+mod random;
 mod system;
 pub mod trace;
 #[cfg(unix)]
 pub mod unix;
 pub mod vfs;
+#[cfg(windows)]
+pub mod windows;
 
 pub use deterministic::Deterministic;
 pub use file::VirtualFile;

@@ -8,21 +8,19 @@
 
 mod aliases;
 mod argv;
+mod host;
 mod limits;
 mod mounts;
 
 use clap::{CommandFactory, Parser};
+use host::HostSystem;
 use limits::{Given, parse_bytes, parse_duration, parse_positive};
 use std::ffi::OsString;
 use std::io::Write;
-use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 use wasi_preview1::NetPolicy;
-use wasi_preview1::unix::{UnixSystem, sandbox::Resolver};
 use wasi_preview1::{Deterministic, Tracer};
 use wasi_wasmi::{Exit, Finished, Limits, Run, engine_config_for};
 use wasmi::{Engine, ExternType, Module, Val, ValType};
@@ -223,7 +221,7 @@ enum ResolutionArg {
 struct Failure(u8, String);
 
 fn main() -> ExitCode {
-    let open_stdio = hold_stdio_numbers();
+    let open_stdio = host::hold_stdio_numbers();
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let settings = match settings(&args) {
         Ok(s) => s,
@@ -357,34 +355,6 @@ fn report(message: &str) {
     let _ = writeln!(std::io::stderr(), "wasi-run: {message}");
 }
 
-/// Which of fds 0, 1 and 2 were open when wasi-run started. A closed one
-/// is filled with `/dev/null` (so nothing opened later takes its number
-/// and is mistaken for stdio), and the guest gets no fd there.
-fn hold_stdio_numbers() -> [bool; 3] {
-    let (stdin, stdout, stderr) = (std::io::stdin(), std::io::stdout(), std::io::stderr());
-    let fds = [stdin.as_fd(), stdout.as_fd(), stderr.as_fd()];
-    let mut open = [true; 3];
-    for (fd, is_open) in fds.into_iter().zip(&mut open) {
-        if rustix::io::fcntl_getfd(fd).is_err() {
-            *is_open = false;
-            // Opened on the lowest free number, which is this one; kept
-            // open for the whole run.
-            if let Ok(null) = rustix::fs::open("/dev/null", rustix::fs::OFlags::RDWR, rustix::fs::Mode::empty()) {
-                std::mem::forget(null);
-            }
-        }
-    }
-    open
-}
-
-/// A duplicate of one of this process's stdio fds, if it was open.
-fn dup_stdio(fd: std::os::fd::BorrowedFd<'_>, was_open: bool) -> Option<OwnedFd> {
-    if !was_open {
-        return None;
-    }
-    rustix::io::fcntl_dupfd_cloexec(fd, 3).ok()
-}
-
 /// Resolves `[tcp://|tcp4://|tcp6://]HOST:PORT` for `flag`.
 fn socket_addrs(flag: &str, spec: &str) -> Result<Vec<std::net::SocketAddr>, Failure> {
     use std::net::ToSocketAddrs;
@@ -432,22 +402,22 @@ fn parse_dir(spec: &str) -> Result<(&str, &str, bool), Failure> {
     Ok((host, guest, readonly))
 }
 
-fn build_system(s: &Settings, open_stdio: [bool; 3]) -> Result<UnixSystem, Failure> {
+fn build_system(s: &Settings, open_stdio: [bool; 3]) -> Result<HostSystem, Failure> {
     let cli = &s.cli;
     let argv0 = cli.argv0.as_deref().unwrap_or(cli.module.as_os_str());
-    let mut b = UnixSystem::builder().arg(argv0.as_bytes());
+    let mut b = HostSystem::builder().arg(argv0.as_encoded_bytes());
     if cli.invoke.is_none() {
         for a in &s.guest_args {
-            b = b.arg(a.as_bytes());
+            b = b.arg(a.as_encoded_bytes());
         }
     }
     if s.env_inherit {
         for (k, v) in std::env::vars_os() {
-            b = b.env(k.as_bytes(), v.as_bytes());
+            b = b.env(k.as_encoded_bytes(), v.as_encoded_bytes());
         }
     }
     for e in &cli.envs {
-        let bytes = e.as_bytes();
+        let bytes = e.as_encoded_bytes();
         match bytes.iter().position(|&c| c == b'=') {
             Some(0) => return Err(Failure(USAGE_STATUS, format!("--env {e:?}: empty variable name"))),
             Some(i) => b = b.env(&bytes[..i], &bytes[i + 1..]),
@@ -457,25 +427,16 @@ fn build_system(s: &Settings, open_stdio: [bool; 3]) -> Result<UnixSystem, Failu
                 }
                 // Inherit one variable; absent on the host means absent here.
                 if let Some(v) = std::env::var_os(e) {
-                    b = b.env(bytes, v.as_bytes());
+                    b = b.env(bytes, v.as_encoded_bytes());
                 }
             }
         }
     }
-    if let Some(fd) = dup_stdio(std::io::stdin().as_fd(), open_stdio[0]) {
-        b = b.stdin(fd);
-    }
-    if let Some(fd) = dup_stdio(std::io::stdout().as_fd(), open_stdio[1]) {
-        b = b.stdout(fd);
-    }
-    if let Some(fd) = dup_stdio(std::io::stderr().as_fd(), open_stdio[2]) {
-        b = b.stderr(fd);
-    }
+    b = host::stdio(b, open_stdio);
     for spec in &cli.dirs {
         let (host, guest, readonly) = parse_dir(spec)?;
-        let fd = wasi_preview1::unix::open_dir(Path::new(host))
-            .map_err(|e| Failure(USAGE_STATUS, format!("--dir {host:?}: {e}")))?;
-        b = if readonly { b.preopen_dir_readonly(fd, guest) } else { b.preopen_dir(fd, guest) };
+        let dir = host::open_dir(Path::new(host)).map_err(|e| Failure(USAGE_STATUS, format!("--dir {host:?}: {e}")))?;
+        b = if readonly { b.preopen_dir_readonly(dir, guest) } else { b.preopen_dir(dir, guest) };
     }
     for spec in &cli.mounts {
         let fail = |why: String| Failure(USAGE_STATUS, format!("--mount {spec:?}: {why}"));
@@ -487,14 +448,14 @@ fn build_system(s: &Settings, open_stdio: [bool; 3]) -> Result<UnixSystem, Failu
         let listener = std::net::TcpListener::bind(&addrs[..])
             .and_then(|l| l.set_nonblocking(true).map(|()| l))
             .map_err(|e| Failure(USAGE_STATUS, format!("--listen {spec:?}: {e}")))?;
-        b = b.preopen_socket(OwnedFd::from(listener));
+        b = b.preopen_socket(listener.into());
     }
     for spec in &cli.dials {
         let addrs = socket_addrs("--dial", spec)?;
         let stream = std::net::TcpStream::connect(&addrs[..])
             .and_then(|s| s.set_nonblocking(true).map(|()| s))
             .map_err(|e| Failure(USAGE_STATUS, format!("--dial {spec:?}: {e}")))?;
-        b = b.preopen_socket(OwnedFd::from(stream));
+        b = b.preopen_socket(stream.into());
     }
     if let Some(rules) = &s.allow_net {
         let policy = NetPolicy::parse(rules).map_err(|e| Failure(USAGE_STATUS, format!("--allow-net: {e}")))?;
@@ -503,10 +464,7 @@ fn build_system(s: &Settings, open_stdio: [bool; 3]) -> Result<UnixSystem, Failu
     if let Some(max) = cli.max_open_files {
         b = b.max_open_files(max);
     }
-    b = b.resolver(match cli.path_resolution {
-        ResolutionArg::Auto => Resolver::Auto,
-        ResolutionArg::Manual => Resolver::Manual,
-    });
+    b = host::resolver(b, matches!(cli.path_resolution, ResolutionArg::Manual));
     b.build().map_err(|e| Failure(USAGE_STATUS, e.to_string()))
 }
 
@@ -572,14 +530,7 @@ fn run(s: &Settings, open_stdio: [bool; 3]) -> Result<u8, Failure> {
         // a file that existed before included.
         Some(path) => {
             let bad = |e: std::io::Error| Failure(USAGE_STATUS, format!("--trace={}: {e}", path.display()));
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(path)
-                .map_err(bad)?;
-            file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600)).map_err(bad)?;
+            let file = host::private_file(path).map_err(bad)?;
             Some(Box::new(file))
         }
     };
@@ -592,7 +543,7 @@ fn run(s: &Settings, open_stdio: [bool; 3]) -> Result<u8, Failure> {
         None => run,
     };
     // Each combination of wrappers is its own System type: without
-    // --trace or --deterministic the guest runs on the UnixSystem itself.
+    // --trace or --deterministic the guest runs on the host system itself.
     let size = cli.trace_string_size;
     fn lost<S: wasi_preview1::System>(t: &Tracer<S, Box<dyn Write>>) -> Option<(u64, String)> {
         let (n, e) = t.lost_lines();

@@ -10,8 +10,11 @@
 use crate::limits::parse_bytes;
 use std::path::Path;
 use std::sync::Arc;
+#[cfg(unix)]
 use wasi_preview1::unix::{MountKind, open_mount};
 use wasi_preview1::vfs::{DEFAULT_BUDGET, FileSystem};
+#[cfg(windows)]
+use wasi_preview1::windows::{MountKind, open_mount};
 
 /// One parsed `--mount`.
 #[derive(Debug, PartialEq, Eq)]
