@@ -27,7 +27,7 @@ impl Packed {
     }
 }
 
-/// Why a [`UnixSystem`] could not be built.
+/// Why a system could not be built.
 #[derive(Debug)]
 pub enum BuildError {
     /// An argument contains a NUL byte.
@@ -64,13 +64,13 @@ impl fmt::Display for BuildError {
 impl std::error::Error for BuildError {}
 
 /// What a guest wrote to its captured stdout and stderr
-/// ([`UnixSystem::into_output`]).
+/// (`into_output` of the system).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Output {
-    /// The bytes written to fd 1, if [`UnixSystemBuilder::capture_stdout`],
+    /// The bytes written to fd 1, if `capture_stdout`,
     /// up to its capacity.
     pub stdout: Vec<u8>,
-    /// The bytes written to fd 2, if [`UnixSystemBuilder::capture_stderr`],
+    /// The bytes written to fd 2, if `capture_stderr`,
     /// up to its capacity.
     pub stderr: Vec<u8>,
     /// How many bytes written to fd 1 past the capacity were dropped.

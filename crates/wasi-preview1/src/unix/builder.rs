@@ -144,7 +144,7 @@ impl UnixSystemBuilder {
     /// Captures up to `capacity` bytes of what the guest writes to stdout
     /// (a pipe drained into memory); [`UnixSystem::into_output`] returns
     /// them. Past the capacity the guest's writes still succeed, and what
-    /// they carry is dropped and counted ([`Output::stdout_dropped`]): host
+    /// they carry is dropped and counted ([`Output::stdout_dropped`](crate::unix::Output::stdout_dropped)): host
     /// memory stays bounded whatever the guest writes.
     #[must_use]
     pub fn capture_stdout(self, capacity: usize) -> Self {
