@@ -27,6 +27,7 @@ pub mod file;
 mod mounts;
 pub mod net;
 pub mod paths;
+mod poll;
 mod random;
 mod system;
 pub mod trace;

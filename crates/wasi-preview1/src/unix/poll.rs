@@ -29,37 +29,12 @@ use super::clock::{monotonic_now, sleep_until, with_slack};
 use super::table::{Entry, FdTable, Kind};
 #[cfg(doc)]
 use crate::file::VirtualFile;
+use crate::poll::{deadline, fd_event};
 use rustix::event::{PollFd, PollFlags};
 use rustix::fs::SeekFrom;
 use smallvec::SmallVec;
 use std::time::Instant;
-use wasi_abi::{
-    Clockid, Errno, Event, EventFdReadwrite, Eventrwflags, POLL_INLINE, Size, Subclockflags, Subscription,
-    SubscriptionClock, SubscriptionU, Timestamp,
-};
-
-/// The absolute monotonic deadline of a clock subscription.
-fn deadline(c: &SubscriptionClock, mono_now: Timestamp) -> Result<Timestamp, Errno> {
-    let abs = c.flags.contains(Subclockflags::SUBSCRIPTION_CLOCK_ABSTIME);
-    match c.id {
-        Clockid::Monotonic | Clockid::Realtime if !abs => Ok(mono_now.saturating_add(c.timeout)),
-        Clockid::Monotonic => Ok(c.timeout),
-        Clockid::Realtime => {
-            let real_now = super::clock::now(Clockid::Realtime)?;
-            Ok(mono_now.saturating_add(c.timeout.saturating_sub(real_now)))
-        }
-        Clockid::ProcessCputimeId | Clockid::ThreadCputimeId => Err(Errno::NOTSUP),
-    }
-}
-
-fn fd_event(sub: &Subscription, nbytes: u64, hangup: bool) -> Event {
-    let mut ev = Event::for_subscription(sub, Errno::SUCCESS);
-    ev.fd_readwrite = EventFdReadwrite {
-        nbytes,
-        flags: if hangup { Eventrwflags::FD_READWRITE_HANGUP } else { Eventrwflags::empty() },
-    };
-    ev
-}
+use wasi_abi::{Clockid, Errno, Event, POLL_INLINE, Size, Subscription, SubscriptionU, Timestamp};
 
 /// Bytes from the offset to the end of a regular file.
 fn file_remaining(fd: rustix::fd::BorrowedFd<'_>) -> u64 {
@@ -122,7 +97,7 @@ pub(crate) fn poll_oneoff(
     for (i, sub) in subs.iter().enumerate() {
         let mut this_deadline = None;
         match &sub.u {
-            SubscriptionU::Clock(c) => match deadline(c, start) {
+            SubscriptionU::Clock(c) => match deadline(c, start, || super::clock::now(Clockid::Realtime)) {
                 Ok(d) => {
                     this_deadline = Some(d);
                     earliest = Some(earliest.map_or(d, |e: Timestamp| e.min(d)));

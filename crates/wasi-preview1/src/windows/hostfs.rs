@@ -184,9 +184,10 @@ impl HostDir {
         }
         let own = nt::info(self.look(dir)?.as_handle())?.index;
         let mut out = Vec::with_capacity(raw.len() + 2);
-        let find = |n: &str| raw.iter().find(|e| e.name == n.encode_utf16().collect::<Vec<_>>()).map(|e| e.index);
+        let dotdot = [u16::from(b'.'); 2];
+        let parent = raw.iter().find(|e| e.name == dotdot).map_or(own, |e| e.index);
         out.push(Listed { name: b".".to_vec(), ino: own, filetype: Filetype::Directory });
-        out.push(Listed { name: b"..".to_vec(), ino: find("..").unwrap_or(own), filetype: Filetype::Directory });
+        out.push(Listed { name: b"..".to_vec(), ino: parent, filetype: Filetype::Directory });
         for e in raw {
             let name = to_guest(&e.name);
             if name == b"." || name == b".." {
@@ -198,21 +199,20 @@ impl HostDir {
     }
 }
 
-/// Scatter-reads or gather-writes one buffer at a time at `offset`,
-/// stopping at a short transfer.
-fn each_buffer<B>(bufs: B, mut one: impl FnMut(usize, u64) -> Result<(usize, usize)>) -> Result<Size>
-where
-    B: IntoIterator<Item = usize>,
-{
+/// Scatter-reads or gather-writes `count` buffers one at a time, `one`
+/// moving buffer `i` at `done` bytes in and answering (bytes moved, the
+/// buffer's length); stops at a short transfer, or at an error after
+/// some bytes (which are then the result).
+fn each_buffer(count: usize, mut one: impl FnMut(usize, u64) -> Result<(usize, usize)>) -> Result<Size> {
     let mut total = 0usize;
-    for (i, len) in bufs.into_iter().enumerate() {
-        let (n, want) = match one(i, total as u64) {
+    for i in 0..count {
+        let (n, len) = match one(i, total as u64) {
             Ok(r) => r,
             Err(e) if total == 0 => return Err(e),
             Err(_) => break,
         };
         total += n;
-        if n < want || want != len {
+        if n < len {
             break;
         }
     }
@@ -265,8 +265,7 @@ impl FileSystem for HostDir {
 
     fn read(&self, ino: Ino, bufs: &mut [IoSliceMut<'_>], offset: Filesize) -> Result<Size> {
         let h = self.with_access(ino, access::READ)?;
-        let lens: Vec<usize> = bufs.iter().map(|b| b.len()).collect();
-        each_buffer(lens, |i, done| {
+        each_buffer(bufs.len(), |i, done| {
             let n = nt::read_at(h.as_handle(), &mut bufs[i], offset + done)?;
             Ok((n, bufs[i].len()))
         })
@@ -316,8 +315,7 @@ impl FileSystem for HostDir {
 
     fn write(&self, ino: Ino, bufs: &[IoSlice<'_>], offset: Option<Filesize>) -> Result<(Size, Filesize)> {
         let h = self.with_access(ino, access::WRITE)?;
-        let lens: Vec<usize> = bufs.iter().map(|b| b.len()).collect();
-        let n = each_buffer(lens, |i, done| {
+        let n = each_buffer(bufs.len(), |i, done| {
             let n = nt::write_at(h.as_handle(), &bufs[i], offset.map(|o| o + done))?;
             Ok((n, bufs[i].len()))
         })?;

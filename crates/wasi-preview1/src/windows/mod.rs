@@ -36,9 +36,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use wasi_abi::wasmedge::{AddressFamily, SockOpt, SockOptLevel, SockType};
 use wasi_abi::{
-    Advice, Clockid, Dircookie, DirentWriter, Errno, Event, EventFdReadwrite, Eventrwflags, Exitcode, Fd, Fdflags,
-    Fdstat, Filedelta, Filesize, Filestat, Filetype, Fstflags, Lookupflags, Oflags, Prestat, Riflags, Rights, Roflags,
-    Sdflags, Siflags, Signal, Size, StringList, Subclockflags, Subscription, SubscriptionU, Timestamp, Whence,
+    Advice, Clockid, Dircookie, DirentWriter, Errno, Event, Exitcode, Fd, Fdflags, Fdstat, Filedelta, Filesize,
+    Filestat, Filetype, Fstflags, Lookupflags, Oflags, Prestat, Riflags, Rights, Roflags, Sdflags, Siflags, Signal,
+    Size, StringList, Subscription, SubscriptionU, Timestamp, Whence,
 };
 
 /// What an fd holds.
@@ -247,12 +247,6 @@ fn on_tree<T>(
 fn pair(table: &FdTable<Entry>, a: Fd, b: Fd) -> Result<(&Handle, &Handle)> {
     let ((x, _), (y, _)) = (dir_of(table, a, true)?, dir_of(table, b, true)?);
     if std::ptr::addr_eq(Arc::as_ptr(x.fs()), Arc::as_ptr(y.fs())) { Ok((x, y)) } else { Err(Errno::XDEV) }
-}
-
-fn fd_event(sub: &Subscription, nbytes: u64) -> Event {
-    let mut ev = Event::for_subscription(sub, Errno::SUCCESS);
-    ev.fd_readwrite = EventFdReadwrite { nbytes, flags: Eventrwflags::empty() };
-    ev
 }
 
 impl System for WindowsSystem {
@@ -650,24 +644,13 @@ fn poll_oneoff(
     for sub in subs {
         let mut this = None;
         match &sub.u {
-            SubscriptionU::Clock(c) => {
-                let abs = c.flags.contains(Subclockflags::SUBSCRIPTION_CLOCK_ABSTIME);
-                let d = match c.id {
-                    Clockid::Monotonic | Clockid::Realtime if !abs => Ok(start.saturating_add(c.timeout)),
-                    Clockid::Monotonic => Ok(c.timeout),
-                    Clockid::Realtime => {
-                        clock::now(Clockid::Realtime).map(|real| start.saturating_add(c.timeout.saturating_sub(real)))
-                    }
-                    Clockid::ProcessCputimeId | Clockid::ThreadCputimeId => Err(Errno::NOTSUP),
-                };
-                match d {
-                    Ok(d) => {
-                        this = Some(d);
-                        wake = Some(wake.map_or(d, |w| w.min(d)));
-                    }
-                    Err(e) => push(Event::for_subscription(sub, e), &mut n),
+            SubscriptionU::Clock(c) => match crate::poll::deadline(c, start, || clock::now(Clockid::Realtime)) {
+                Ok(d) => {
+                    this = Some(d);
+                    wake = Some(wake.map_or(d, |w| w.min(d)));
                 }
-            }
+                Err(e) => push(Event::for_subscription(sub, e), &mut n),
+            },
             SubscriptionU::FdRead(fd) | SubscriptionU::FdWrite(fd) => {
                 if let Err(e) = table.get(*fd) {
                     push(Event::for_subscription(sub, e), &mut n);
@@ -684,7 +667,7 @@ fn poll_oneoff(
                 let (SubscriptionU::FdRead(fd) | SubscriptionU::FdWrite(fd)) = sub.u else { continue };
                 let write = matches!(sub.u, SubscriptionU::FdWrite(_));
                 if let Some(nbytes) = table.get(fd).ok().and_then(|e| e.file().ready(write)) {
-                    push(fd_event(sub, nbytes), &mut n);
+                    push(crate::poll::fd_event(sub, nbytes, false), &mut n);
                 }
             }
         }
