@@ -306,8 +306,14 @@ fn both_entry_points_run_in_order() {
 }
 
 /// A trace that cannot be written is reported, and the guest's status kept.
+/// A host with no `/dev/full` (Windows: `.ci/wine/run` sets
+/// `WASI_RUN_NO_DEV_FULL`) has no file whose writes fail, so the case is left
+/// out there.
 #[test]
 fn trace_write_failures_are_reported() {
+    if std::env::var_os("WASI_RUN_NO_DEV_FULL").is_some() {
+        return;
+    }
     let hello = guest("hello");
     let out = run(&["--trace=/dev/full", hello.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
