@@ -2,9 +2,12 @@
 //! to with the sockets it opens itself (`sock_open`). Without a grant the
 //! guest cannot open sockets or resolve names at all.
 
+use crate::system::{AddrInfo, AddrInfoHints};
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::ops::RangeInclusive;
+use wasi_abi::Errno;
+use wasi_abi::wasmedge::{AddressFamily, AiFlags, Protocol, SockType};
 
 /// One allowed network: an address prefix and a port range.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,6 +162,98 @@ impl NetPolicy {
     pub fn allows_any_port(&self, ip: IpAddr) -> bool {
         self.rules.iter().any(|r| r.ports == (0..=u16::MAX) && prefix_match(canonical(ip), r.addr, r.prefix))
     }
+}
+
+/// The grant, or `ENOTCAPABLE` when there is none: the first check of
+/// every WasmEdge socket call, on every host.
+pub(crate) fn grant(net: Option<&NetPolicy>) -> Result<&NetPolicy, Errno> {
+    net.ok_or(Errno::NOTCAPABLE)
+}
+
+/// `EACCES` unless the grant allows `addr`.
+pub(crate) fn allowed(net: Option<&NetPolicy>, addr: &SocketAddr) -> Result<(), Errno> {
+    if grant(net)?.allows(addr) { Ok(()) } else { Err(Errno::ACCES) }
+}
+
+/// Before `sock_listen` on a socket bound to `local` (the family's
+/// unspecified address and port 0 when unbound): a port-0 socket would be
+/// bound by the host to that address with a port it picks (reachable from
+/// anywhere if unbound), so under a grant whose rules do not allow that
+/// address with any port, `EACCES` (bind it to an allowed address first).
+pub(crate) fn may_listen(net: Option<&NetPolicy>, local: SocketAddr) -> Result<(), Errno> {
+    match net {
+        Some(policy) if local.port() == 0 && !policy.allows_any_port(local.ip()) => Err(Errno::ACCES),
+        _ => Ok(()),
+    }
+}
+
+/// Before a datagram is sent from a socket bound to `local` (unspecified
+/// and port 0 when unbound): the host would bind an unbound socket to the
+/// wildcard address, receiving from anyone. Unless the rules allow that,
+/// the socket is to be bound to the local address that leads to the
+/// destination (`source`, asked only then) with port 0, if the rules allow
+/// that address with any port, or the send is refused (`EACCES`).
+/// `Some(address)`: bind to it first.
+pub(crate) fn bind_before_sending(
+    policy: &NetPolicy,
+    local: SocketAddr,
+    source: impl FnOnce() -> Result<IpAddr, Errno>,
+) -> Result<Option<SocketAddr>, Errno> {
+    if local.port() != 0 || policy.allows_any_port(local.ip()) {
+        return Ok(None);
+    }
+    let source = source()?;
+    if !policy.allows_any_port(source) {
+        return Err(Errno::ACCES);
+    }
+    Ok(Some(SocketAddr::new(source, 0)))
+}
+
+/// `sock_getaddrinfo`, through the host resolver. The service must be a
+/// port number (or empty for 0); with `AI_CANONNAME` the canonical name
+/// reported is the node as given.
+pub(crate) fn getaddrinfo(
+    net: Option<&NetPolicy>,
+    node: &str,
+    service: &str,
+    hints: &AddrInfoHints,
+) -> Result<Vec<AddrInfo>, Errno> {
+    grant(net)?;
+    if node.is_empty() && service.is_empty() {
+        return Err(Errno::INVAL);
+    }
+    let port: u16 = if service.is_empty() { 0 } else { service.parse().map_err(|_| Errno::INVAL)? };
+    let addrs: Vec<SocketAddr> = if node.is_empty() {
+        let (v4, v6) = if hints.flags.contains(AiFlags::PASSIVE) {
+            (Ipv4Addr::UNSPECIFIED, Ipv6Addr::UNSPECIFIED)
+        } else {
+            (Ipv4Addr::LOCALHOST, Ipv6Addr::LOCALHOST)
+        };
+        vec![SocketAddr::new(IpAddr::V4(v4), port), SocketAddr::new(IpAddr::V6(v6), port)]
+    } else if let Ok(ip) = node.parse::<IpAddr>() {
+        vec![SocketAddr::new(ip, port)]
+    } else if hints.flags.contains(AiFlags::NUMERICHOST) {
+        return Err(Errno::INVAL);
+    } else {
+        (node, port).to_socket_addrs().map_err(|_| Errno::NOENT)?.collect()
+    };
+    let (socktype, protocol) = match (hints.socktype, hints.protocol) {
+        (SockType::Dgram, _) | (_, Protocol::Udp) => (SockType::Dgram, Protocol::Udp),
+        _ => (SockType::Stream, Protocol::Tcp),
+    };
+    let mut out: Vec<AddrInfo> = Vec::new();
+    for addr in addrs {
+        let keep = match hints.family {
+            AddressFamily::Inet4 => addr.is_ipv4(),
+            AddressFamily::Inet6 => addr.is_ipv6(),
+            _ => true,
+        };
+        if keep && !out.iter().any(|a| a.addr == addr) {
+            let canonname = hints.flags.contains(AiFlags::CANONNAME).then(|| node.to_owned());
+            out.push(AddrInfo { socktype, protocol, addr, canonname });
+        }
+    }
+    if out.is_empty() { Err(Errno::NOENT) } else { Ok(out) }
 }
 
 #[cfg(test)]

@@ -409,7 +409,7 @@ impl System for UnixSystem {
     }
 
     fn sock_getaddrinfo(&mut self, node: &str, service: &str, hints: &AddrInfoHints) -> Result<Vec<AddrInfo>> {
-        sockext::getaddrinfo(self.net.as_ref(), node, service, hints)
+        crate::net::getaddrinfo(self.net.as_ref(), node, service, hints)
     }
 
     fn set_deadline(&mut self, deadline: Option<std::time::Instant>) {

@@ -5,24 +5,13 @@ use super::errno::{HostResult, retry};
 use super::sock::socket;
 use super::stat::classify;
 use super::table::{Access, Entry, FdTable};
-use crate::net::NetPolicy;
-use crate::system::{AddrInfo, AddrInfoHints};
+use crate::net::{NetPolicy, allowed, grant};
 use rustix::fd::AsFd;
 use rustix::net::{AddressFamily as HostFamily, SendAncillaryBuffer, SendFlags, SocketType, sockopt};
 use std::io::IoSlice;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
-use wasi_abi::wasmedge::{AddressFamily, AiFlags, Protocol, SockOpt, SockOptLevel, SockType};
+use std::net::SocketAddr;
+use wasi_abi::wasmedge::{AddressFamily, SockOpt, SockOptLevel, SockType};
 use wasi_abi::{Errno, Fd, Size};
-
-/// The grant, or `ENOTCAPABLE` when there is none.
-fn grant(net: Option<&NetPolicy>) -> Result<&NetPolicy, Errno> {
-    net.ok_or(Errno::NOTCAPABLE)
-}
-
-/// `EACCES` unless the grant allows `addr`.
-fn allowed(net: Option<&NetPolicy>, addr: &SocketAddr) -> Result<(), Errno> {
-    if grant(net)?.allows(addr) { Ok(()) } else { Err(Errno::ACCES) }
-}
 
 /// The options whose values are structures or that rustix cannot set
 /// (`ENOTSUP`), as one pattern for both option calls' matches.
@@ -88,34 +77,28 @@ pub(crate) fn connect(table: &FdTable, net: Option<&NetPolicy>, fd: Fd, addr: So
 /// first).
 pub(crate) fn listen(table: &FdTable, net: Option<&NetPolicy>, fd: Fd, backlog: u32) -> Result<(), Errno> {
     let (_, host) = socket(table, fd)?;
-    if let Some(policy) = net {
-        let local = inet(rustix::net::getsockname(host).wasi()?)?;
-        if local.port() == 0 && !policy.allows_any_port(local.ip()) {
-            return Err(Errno::ACCES);
-        }
+    if net.is_some() {
+        crate::net::may_listen(net, inet(rustix::net::getsockname(host).wasi()?)?)?;
     }
     rustix::net::listen(host, i32::try_from(backlog).unwrap_or(i32::MAX)).wasi()
 }
 
-/// Before a datagram is sent from an unbound socket: the kernel would bind
-/// it to the wildcard address, receiving from anyone. Unless the rules
-/// allow that, bind it to the local address that leads to `to` (port 0)
-/// if the rules allow that address with any port, or refuse (`EACCES`).
+/// Before a datagram is sent: binds an unbound socket where the grant
+/// says so ([`crate::net::bind_before_sending`]).
 fn bind_before_sending(host: rustix::fd::BorrowedFd<'_>, policy: &NetPolicy, to: &SocketAddr) -> Result<(), Errno> {
     let local = inet(rustix::net::getsockname(host).wasi()?)?;
-    if local.port() != 0 || policy.allows_any_port(local.ip()) {
-        return Ok(());
-    }
     // The source address for `to`: what a socket of this family connected
     // there is bound to.
-    let family = if local.is_ipv4() { HostFamily::INET } else { HostFamily::INET6 };
-    let probe = super::platform::socket(family, SocketType::DGRAM).wasi()?;
-    rustix::net::connect(&probe, to).wasi()?;
-    let source = inet(rustix::net::getsockname(&probe).wasi()?)?;
-    if !policy.allows_any_port(source.ip()) {
-        return Err(Errno::ACCES);
+    let source = || {
+        let family = if local.is_ipv4() { HostFamily::INET } else { HostFamily::INET6 };
+        let probe = super::platform::socket(family, SocketType::DGRAM).wasi()?;
+        rustix::net::connect(&probe, to).wasi()?;
+        Ok(inet(rustix::net::getsockname(&probe).wasi()?)?.ip())
+    };
+    match crate::net::bind_before_sending(policy, local, source)? {
+        Some(addr) => rustix::net::bind(host, &addr).wasi(),
+        None => Ok(()),
     }
-    rustix::net::bind(host, &SocketAddr::new(source.ip(), 0)).wasi()
 }
 
 /// `sock_send_to`.
@@ -205,51 +188,4 @@ pub(crate) fn local_addr(table: &FdTable, fd: Fd) -> Result<SocketAddr, Errno> {
 pub(crate) fn peer_addr(table: &FdTable, fd: Fd) -> Result<SocketAddr, Errno> {
     let (_, host) = socket(table, fd)?;
     inet(rustix::net::getpeername(host).wasi()?.ok_or(Errno::NOTCONN)?)
-}
-
-/// `sock_getaddrinfo`, through the host resolver. The service must be a
-/// port number (or empty for 0); with `AI_CANONNAME` the canonical name
-/// reported is the node as given.
-pub(crate) fn getaddrinfo(
-    net: Option<&NetPolicy>,
-    node: &str,
-    service: &str,
-    hints: &AddrInfoHints,
-) -> Result<Vec<AddrInfo>, Errno> {
-    grant(net)?;
-    if node.is_empty() && service.is_empty() {
-        return Err(Errno::INVAL);
-    }
-    let port: u16 = if service.is_empty() { 0 } else { service.parse().map_err(|_| Errno::INVAL)? };
-    let addrs: Vec<SocketAddr> = if node.is_empty() {
-        let (v4, v6) = if hints.flags.contains(AiFlags::PASSIVE) {
-            (Ipv4Addr::UNSPECIFIED, Ipv6Addr::UNSPECIFIED)
-        } else {
-            (Ipv4Addr::LOCALHOST, Ipv6Addr::LOCALHOST)
-        };
-        vec![SocketAddr::new(IpAddr::V4(v4), port), SocketAddr::new(IpAddr::V6(v6), port)]
-    } else if let Ok(ip) = node.parse::<IpAddr>() {
-        vec![SocketAddr::new(ip, port)]
-    } else if hints.flags.contains(AiFlags::NUMERICHOST) {
-        return Err(Errno::INVAL);
-    } else {
-        (node, port).to_socket_addrs().map_err(|_| Errno::NOENT)?.collect()
-    };
-    let (socktype, protocol) = match (hints.socktype, hints.protocol) {
-        (SockType::Dgram, _) | (_, Protocol::Udp) => (SockType::Dgram, Protocol::Udp),
-        _ => (SockType::Stream, Protocol::Tcp),
-    };
-    let mut out: Vec<AddrInfo> = Vec::new();
-    for addr in addrs {
-        let keep = match hints.family {
-            AddressFamily::Inet4 => addr.is_ipv4(),
-            AddressFamily::Inet6 => addr.is_ipv6(),
-            _ => true,
-        };
-        if keep && !out.iter().any(|a| a.addr == addr) {
-            let canonname = hints.flags.contains(AiFlags::CANONNAME).then(|| node.to_owned());
-            out.push(AddrInfo { socktype, protocol, addr, canonname });
-        }
-    }
-    if out.is_empty() { Err(Errno::NOENT) } else { Ok(out) }
 }

@@ -300,12 +300,7 @@ impl WindowsSystemBuilder {
             slots.push(Some(entry));
         }
         for s in self.sockets {
-            let socket = std::net::TcpListener::from(s);
-            let socket = if socket.local_addr().is_ok() && socket.take_error().is_ok() && is_listening(&socket) {
-                Socket::Listener(socket)
-            } else {
-                Socket::Stream(std::net::TcpStream::from(OwnedSocket::from(socket)))
-            };
+            let socket = Socket::preopened(s);
             let mut entry = Entry::new(Object::Socket(socket));
             entry.flags = Fdflags::NONBLOCK;
             slots.push(Some(entry));
@@ -324,24 +319,4 @@ impl WindowsSystemBuilder {
             deadline: None,
         })
     }
-}
-
-/// Whether a socket is listening (`SO_ACCEPTCONN`).
-#[allow(unsafe_code)]
-fn is_listening(socket: &std::net::TcpListener) -> bool {
-    use std::os::windows::io::AsRawSocket;
-    use windows_sys::Win32::Networking::WinSock::{SO_ACCEPTCONN, SOCKET, SOL_SOCKET, getsockopt};
-    let mut value = 0i32;
-    let mut len = std::mem::size_of::<i32>() as i32;
-    // SAFETY: `value` and `len` are live locals of the sizes passed.
-    let r = unsafe {
-        getsockopt(
-            socket.as_raw_socket() as SOCKET,
-            SOL_SOCKET,
-            SO_ACCEPTCONN,
-            (&mut value as *mut i32).cast(),
-            &mut len,
-        )
-    };
-    r == 0 && value != 0
 }

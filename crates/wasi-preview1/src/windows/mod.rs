@@ -524,16 +524,19 @@ impl System for WindowsSystem {
     }
 
     fn sock_accept(&mut self, fd: Fd, flags: Fdflags) -> Result<Fd> {
+        if !(flags - Fdflags::NONBLOCK).is_empty() {
+            return Err(Errno::INVAL);
+        }
         self.wait_for(fd, false)?;
         let stream = self.table.get(fd)?.socket()?.accept()?;
-        let mut entry = Entry::new(Object::Socket(Socket::Stream(stream)));
-        entry.flags = flags & Fdflags::NONBLOCK;
+        let mut entry = Entry::new(Object::Socket(stream));
+        entry.flags = flags;
         self.table.insert(entry)
     }
 
     fn sock_recv(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>], flags: Riflags) -> Result<(Size, Roflags)> {
         self.wait_for(fd, false)?;
-        self.table.get(fd)?.socket()?.recv(bufs, flags)
+        self.table.get(fd)?.socket()?.recv(bufs, flags).map(|(n, ro, _)| (n, ro))
     }
 
     fn sock_send(&mut self, fd: Fd, bufs: &[IoSlice<'_>], _flags: Siflags) -> Result<Size> {
@@ -545,23 +548,38 @@ impl System for WindowsSystem {
         self.table.get(fd)?.socket()?.shutdown(how)
     }
 
-    fn sock_open(&mut self, _family: AddressFamily, _socktype: SockType) -> Result<Fd> {
-        self.net_granted()
+    fn sock_open(&mut self, family: AddressFamily, socktype: SockType) -> Result<Fd> {
+        crate::net::grant(self.net.as_ref())?;
+        let v6 = match family {
+            AddressFamily::Inet4 => false,
+            AddressFamily::Inet6 => true,
+            // Unix-domain sockets would name host paths outside the sandbox.
+            AddressFamily::Unix => return Err(Errno::AFNOSUPPORT),
+            AddressFamily::Unspec => return Err(Errno::INVAL),
+        };
+        let dgram = match socktype {
+            SockType::Stream => false,
+            SockType::Dgram => true,
+            SockType::Any => return Err(Errno::INVAL),
+        };
+        self.table.insert(Entry::new(Object::Socket(Socket::open(v6, dgram)?)))
     }
 
-    fn sock_bind(&mut self, fd: Fd, _addr: SocketAddr) -> Result<()> {
-        self.table.get(fd)?.socket()?;
-        self.net_granted()
+    fn sock_bind(&mut self, fd: Fd, addr: SocketAddr) -> Result<()> {
+        let s = self.table.get(fd)?.socket()?;
+        crate::net::allowed(self.net.as_ref(), &addr)?;
+        s.bind(addr)
     }
 
-    fn sock_connect(&mut self, fd: Fd, _addr: SocketAddr) -> Result<()> {
-        self.table.get(fd)?.socket()?;
-        self.net_granted()
+    fn sock_connect(&mut self, fd: Fd, addr: SocketAddr) -> Result<()> {
+        let e = self.table.get(fd)?;
+        let s = e.socket()?;
+        crate::net::allowed(self.net.as_ref(), &addr)?;
+        s.connect(addr, e.flags, self.deadline)
     }
 
-    fn sock_listen(&mut self, fd: Fd, _backlog: u32) -> Result<()> {
-        self.table.get(fd)?.socket()?;
-        self.net_granted()
+    fn sock_listen(&mut self, fd: Fd, backlog: u32) -> Result<()> {
+        self.table.get(fd)?.socket()?.listen(self.net.as_ref(), backlog)
     }
 
     fn sock_recv_from(
@@ -571,24 +589,23 @@ impl System for WindowsSystem {
         flags: Riflags,
     ) -> Result<(Size, Roflags, Option<SocketAddr>)> {
         self.wait_for(fd, false)?;
+        self.table.get(fd)?.socket()?.recv(bufs, flags)
+    }
+
+    fn sock_send_to(&mut self, fd: Fd, bufs: &[IoSlice<'_>], addr: SocketAddr, _flags: Siflags) -> Result<Size> {
         let s = self.table.get(fd)?.socket()?;
-        let (n, ro) = s.recv(bufs, flags)?;
-        Ok((n, ro, s.peer_addr().ok()))
+        crate::net::allowed(self.net.as_ref(), &addr)?;
+        let policy = crate::net::grant(self.net.as_ref())?;
+        self.wait_for(fd, true)?;
+        s.send_to(policy, bufs, addr)
     }
 
-    fn sock_send_to(&mut self, fd: Fd, _bufs: &[IoSlice<'_>], _addr: SocketAddr, _flags: Siflags) -> Result<Size> {
-        self.table.get(fd)?.socket()?;
-        self.net_granted()
+    fn sock_getsockopt(&mut self, fd: Fd, _level: SockOptLevel, name: SockOpt) -> Result<i32> {
+        self.table.get(fd)?.socket()?.getsockopt(name)
     }
 
-    fn sock_getsockopt(&mut self, fd: Fd, _level: SockOptLevel, _name: SockOpt) -> Result<i32> {
-        self.table.get(fd)?.socket()?;
-        self.net_granted()
-    }
-
-    fn sock_setsockopt(&mut self, fd: Fd, _level: SockOptLevel, _name: SockOpt, _value: i32) -> Result<()> {
-        self.table.get(fd)?.socket()?;
-        self.net_granted()
+    fn sock_setsockopt(&mut self, fd: Fd, _level: SockOptLevel, name: SockOpt, value: i32) -> Result<()> {
+        self.table.get(fd)?.socket()?.setsockopt(name, value)
     }
 
     fn sock_getlocaladdr(&mut self, fd: Fd) -> Result<SocketAddr> {
@@ -599,8 +616,8 @@ impl System for WindowsSystem {
         self.table.get(fd)?.socket()?.peer_addr()
     }
 
-    fn sock_getaddrinfo(&mut self, _node: &str, _service: &str, _hints: &AddrInfoHints) -> Result<Vec<AddrInfo>> {
-        self.net_granted()
+    fn sock_getaddrinfo(&mut self, node: &str, service: &str, hints: &AddrInfoHints) -> Result<Vec<AddrInfo>> {
+        crate::net::getaddrinfo(self.net.as_ref(), node, service, hints)
     }
 
     fn set_deadline(&mut self, deadline: Option<Instant>) {
@@ -608,13 +625,6 @@ impl System for WindowsSystem {
     }
 }
 
-impl WindowsSystem {
-    /// The WasmEdge socket calls: `ENOTCAPABLE` without a network grant;
-    /// with one, not yet built on Windows (`ENOTSUP`, docs/windows.md).
-    fn net_granted<T>(&self) -> Result<T> {
-        Err(if self.net.is_some() { Errno::NOTSUP } else { Errno::NOTCAPABLE })
-    }
-}
 
 /// `poll_oneoff`: every fd answers for its own readiness
 /// ([`VirtualFile::ready`]), checked every millisecond until one is ready
