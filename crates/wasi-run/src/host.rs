@@ -119,9 +119,9 @@ mod windows {
         b
     }
 
-    /// Creates (or truncates) the trace file; it inherits its directory's
-    /// access control list, as any file this user creates.
+    /// Creates (or truncates) a file this user alone may open (an access
+    /// list in place of the directory's inherited one).
     pub(crate) fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-        std::fs::OpenOptions::new().write(true).create(true).truncate(true).open(path)
+        wasi_preview1::windows::create_owner_only(path)
     }
 }

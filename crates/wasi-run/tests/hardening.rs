@@ -285,6 +285,11 @@ fn trace_file_is_owner_only() {
     let status = wasi_run().arg(format!("--trace={}", path.display())).arg(wat("hello")).output().unwrap().status;
     assert!(status.success());
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o600, "mode {mode:o}");
+    // The Windows build gives the file an access list of this user alone;
+    // Wine shows access lists as mode bits merged with what the directory
+    // lets others do, so under Wine the mode says nothing (docs/windows.md).
+    if std::env::var_os("WASI_RUN_UNDER_WINE").is_none() {
+        assert_eq!(mode, 0o600, "mode {mode:o}");
+    }
     assert!(std::fs::read_to_string(&path).unwrap().contains("fd_write(fd=1"));
 }

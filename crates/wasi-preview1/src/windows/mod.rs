@@ -8,6 +8,7 @@
 //! as on a Unix host (docs/windows.md). Nothing is opened by a host path
 //! but what the embedder names when it builds the system.
 
+mod acl;
 mod builder;
 mod clock;
 pub mod errno;
@@ -19,6 +20,7 @@ mod stdio;
 
 pub use crate::builder::{BuildError, Output};
 pub use crate::mounts::{MountKind, open_mount};
+pub use acl::create_owner_only;
 pub use builder::{WindowsSystemBuilder, open_dir};
 pub use hostfs::HostDir;
 
