@@ -110,6 +110,13 @@ pub trait VirtualFile: fmt::Debug + Send {
     fn ready(&self, _write: bool) -> Option<Filesize> {
         Some(0)
     }
+
+    /// For `poll_oneoff`, once [`ready`](VirtualFile::ready): whether the
+    /// far end has gone (a pipe's writer closed, a peer's connection
+    /// ended), reported as `FD_READWRITE_HANGUP`. By default never.
+    fn hangup(&self) -> bool {
+        false
+    }
 }
 
 /// A `filestat` for an object with no device, inode or times: the type,

@@ -76,9 +76,10 @@ const LINKS: &[(&str, &str)] = &[
 /// and what the suite makes from them).
 fn through_planted_link(op: &str) -> bool {
     let derived = ["link_abs", "hard_to_link", "renamed_abs", "nonexistent"];
-    op.split_once(':').map_or("", |(_, paths)| paths).split([':', '/']).any(|name| {
-        LINKS.iter().any(|(link, _)| link.rsplit('/').next() == Some(name)) || derived.contains(&name)
-    })
+    op.split_once(':')
+        .map_or("", |(_, paths)| paths)
+        .split([':', '/'])
+        .any(|name| LINKS.iter().any(|(link, _)| link.rsplit('/').next() == Some(name)) || derived.contains(&name))
 }
 
 /// Whether the `wasi-run` under test sees the host's symlinks as symlinks.

@@ -113,7 +113,7 @@ pub(crate) fn poll_oneoff(
                     Ok(entry) => match (entry.virtual_ref(), entry.fd()) {
                         // A virtual file answers for itself, whatever its type.
                         (Some(file), _) => match file.ready(!read) {
-                            Some(nbytes) => out.push(fd_event(sub, nbytes, false)),
+                            Some(nbytes) => out.push(fd_event(sub, nbytes, file.hangup())),
                             None => pending.push(i),
                         },
                         // A regular file is always ready.
@@ -158,8 +158,9 @@ pub(crate) fn poll_oneoff(
                 let sub = &subs[i];
                 let (SubscriptionU::FdRead(fd) | SubscriptionU::FdWrite(fd)) = sub.u else { continue };
                 let write = matches!(sub.u, SubscriptionU::FdWrite(_));
-                if let Some(nbytes) = table.get(fd).ok().and_then(|e| e.virtual_ref()).and_then(|f| f.ready(write)) {
-                    out.push(fd_event(sub, nbytes, false));
+                let Some(f) = table.get(fd).ok().and_then(|e| e.virtual_ref()) else { continue };
+                if let Some(nbytes) = f.ready(write) {
+                    out.push(fd_event(sub, nbytes, f.hangup()));
                 }
             }
         }

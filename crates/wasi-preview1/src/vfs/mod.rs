@@ -28,7 +28,7 @@
 //! # drop(sys);
 //! ```
 
-mod handle;
+pub(crate) mod handle;
 mod memory;
 pub(crate) mod path;
 #[cfg(any(unix, windows))]

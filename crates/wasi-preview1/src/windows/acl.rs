@@ -50,7 +50,9 @@ impl OwnerOnly {
         }
         let mut user = vec![0u64; (len as usize).div_ceil(8)];
         // SAFETY: `user` is writable for `len` bytes (rounded up).
-        check(unsafe { GetTokenInformation(token.as_raw_handle(), TokenUser, user.as_mut_ptr().cast(), len, &mut len) })?;
+        check(unsafe {
+            GetTokenInformation(token.as_raw_handle(), TokenUser, user.as_mut_ptr().cast(), len, &mut len)
+        })?;
         // SAFETY: the call wrote a TOKEN_USER at the start of the aligned
         // buffer; its SID points into the same buffer, which lives in `Self`.
         let sid = unsafe { (*user.as_ptr().cast::<TOKEN_USER>()).User.Sid };

@@ -255,7 +255,7 @@ impl WindowsSystemBuilder {
         let mut slots: Vec<Option<Entry>> = Vec::new();
         let mut captures: [Option<Arc<Mutex<Captured>>>; 2] = [None, None];
         for (i, spec) in self.stdio.into_iter().enumerate() {
-            let mut device = false;
+            let (mut device, mut append) = (false, false);
             let file: Box<dyn VirtualFile> = match spec {
                 None => {
                     slots.push(None);
@@ -264,6 +264,7 @@ impl WindowsSystemBuilder {
                 Some(StdioSpec::Handle(h)) => {
                     let s = Stdio::new(h, i as u32);
                     device = s.is_device();
+                    append = s.is_append();
                     Box::new(s)
                 }
                 Some(StdioSpec::File(f)) => f,
@@ -277,6 +278,9 @@ impl WindowsSystemBuilder {
             };
             let mut entry = Entry::new(Object::File(file));
             entry.device = device;
+            if append {
+                entry.flags = Fdflags::APPEND;
+            }
             slots.push(Some(entry));
         }
         // Host directories first, in the order added, then mounts.

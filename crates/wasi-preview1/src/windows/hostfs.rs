@@ -22,9 +22,9 @@ use crate::system::Result;
 use crate::vfs::{FileSystem, Ino, NewNode};
 use std::collections::HashMap;
 use std::io::{IoSlice, IoSliceMut};
-use std::os::windows::io::{AsHandle, OwnedHandle};
+use std::os::windows::io::{AsHandle, BorrowedHandle, OwnedHandle};
 use std::sync::{Arc, Mutex, MutexGuard};
-use wasi_abi::{Dircookie, Dirent, DirentWriter, Errno, Filesize, Filestat, Filetype, Size, Timestamp};
+use wasi_abi::{Dircookie, Dirent, DirentWriter, Errno, Filesize, Filestat, Filetype, Fstflags, Size, Timestamp};
 
 /// The most nodes one call may find before it is refused (`ENFILE`): each
 /// holds a handle until the call ends.
@@ -87,6 +87,27 @@ fn filetype_of(attributes: u32, tag: u32) -> Filetype {
 /// Windows ticks (100 ns since 1601) as a preview1 timestamp.
 fn to_timestamp(ticks: i64) -> Timestamp {
     u64::try_from(ticks.saturating_sub(EPOCH_TICKS)).map_or(0, |t| t.saturating_mul(100))
+}
+
+/// `fd_filestat_get` of the node `h` is open on, a `filetype`.
+pub(crate) fn stat_of(h: BorrowedHandle<'_>, filetype: Filetype) -> Result<Filestat> {
+    let i = nt::info(h)?;
+    Ok(Filestat {
+        dev: u64::from(i.volume),
+        ino: i.index,
+        filetype,
+        nlink: u64::from(i.links),
+        size: if filetype == Filetype::Directory { 0 } else { i.size },
+        atim: to_timestamp(i.access),
+        mtim: to_timestamp(i.write),
+        ctim: to_timestamp(i.change),
+    })
+}
+
+/// Sets the times `fstflags` asks for on the node `h` is open on.
+pub(crate) fn set_times_of(h: BorrowedHandle<'_>, atim: Timestamp, mtim: Timestamp, flags: Fstflags) -> Result<()> {
+    let (atim, mtim) = crate::vfs::handle::times(atim, mtim, flags)?;
+    nt::set_times(h, atim.map(to_ticks), mtim.map(to_ticks))
 }
 
 /// A preview1 timestamp as Windows ticks.
@@ -234,17 +255,7 @@ impl FileSystem for HostDir {
             let n = nodes.map.get(&ino).ok_or(Errno::NOENT)?;
             (n.look.clone(), n.filetype)
         };
-        let i = nt::info(look.as_handle())?;
-        Ok(Filestat {
-            dev: u64::from(i.volume),
-            ino: i.index,
-            filetype,
-            nlink: u64::from(i.links),
-            size: if filetype == Filetype::Directory { 0 } else { i.size },
-            atim: to_timestamp(i.access),
-            mtim: to_timestamp(i.write),
-            ctim: to_timestamp(i.change),
-        })
+        stat_of(look.as_handle(), filetype)
     }
 
     fn lookup(&self, dir: Ino, name: &[u8]) -> Result<(Ino, Filetype)> {

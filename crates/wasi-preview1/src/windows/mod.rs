@@ -122,6 +122,19 @@ impl Entry {
         if self.readonly {
             base -= Rights::FD_FILESTAT_SET_TIMES;
         }
+        // The embedder's stdio file: its size changes only through a handle
+        // that writes anywhere, its times only through one that writes.
+        if let Object::File(f) = &self.object
+            && f.filetype() == Filetype::RegularFile
+            && !self.device
+        {
+            if self.flags.contains(Fdflags::APPEND) {
+                base -= Rights::FD_ALLOCATE | Rights::FD_FILESTAT_SET_SIZE;
+            }
+            if !file.writable() {
+                base -= Rights::FD_FILESTAT_SET_TIMES;
+            }
+        }
         (base, inheriting)
     }
 }
@@ -627,7 +640,6 @@ impl System for WindowsSystem {
     }
 }
 
-
 /// `poll_oneoff`: every fd answers for its own readiness
 /// ([`VirtualFile::ready`]), checked every millisecond until one is ready
 /// or the earliest clock (or the embedder's deadline) comes.
@@ -678,8 +690,9 @@ fn poll_oneoff(
             for sub in subs {
                 let (SubscriptionU::FdRead(fd) | SubscriptionU::FdWrite(fd)) = sub.u else { continue };
                 let write = matches!(sub.u, SubscriptionU::FdWrite(_));
-                if let Some(nbytes) = table.get(fd).ok().and_then(|e| e.file().ready(write)) {
-                    push(crate::poll::fd_event(sub, nbytes, false), &mut n);
+                let Ok(e) = table.get(fd) else { continue };
+                if let Some(nbytes) = e.file().ready(write) {
+                    push(crate::poll::fd_event(sub, nbytes, e.file().hangup()), &mut n);
                 }
             }
         }

@@ -189,23 +189,42 @@ pub(crate) struct Info {
 
 /// A node's identity, size, link count, attributes and times.
 pub(crate) fn info(h: BorrowedHandle<'_>) -> Result<Info> {
+    let basic: nt::FILE_BASIC_INFORMATION = query(h, nt::FileBasicInformation)?;
     let mut by = std::mem::MaybeUninit::<fs::BY_HANDLE_FILE_INFORMATION>::zeroed();
     // SAFETY: `by` is writable and of the type the call fills in.
-    if unsafe { fs::GetFileInformationByHandle(h.as_raw_handle() as HANDLE, by.as_mut_ptr()) } == 0 {
-        return Err(last_error());
-    }
-    // SAFETY: filled in by the successful call above.
-    let by = unsafe { by.assume_init() };
-    let basic: nt::FILE_BASIC_INFORMATION = query(h, nt::FileBasicInformation)?;
+    let (volume, index, links, size) =
+        if unsafe { fs::GetFileInformationByHandle(h.as_raw_handle() as HANDLE, by.as_mut_ptr()) } != 0 {
+            // SAFETY: filled in by the successful call above.
+            let by = unsafe { by.assume_init() };
+            (
+                by.dwVolumeSerialNumber,
+                (u64::from(by.nFileIndexHigh) << 32) | u64::from(by.nFileIndexLow),
+                by.nNumberOfLinks,
+                (u64::from(by.nFileSizeHigh) << 32) | u64::from(by.nFileSizeLow),
+            )
+        } else {
+            // A handle the Win32 call refuses (Wine's handles on files a
+            // Unix parent opened, as stdio): the NT classes, without the
+            // volume's serial number.
+            let standard: nt::FILE_STANDARD_INFORMATION = query(h, nt::FileStandardInformation)?;
+            let internal: nt::FILE_INTERNAL_INFORMATION = query(h, nt::FileInternalInformation)?;
+            (0, internal.IndexNumber as u64, standard.NumberOfLinks, u64::try_from(standard.EndOfFile).unwrap_or(0))
+        };
     Ok(Info {
-        volume: by.dwVolumeSerialNumber,
-        index: (u64::from(by.nFileIndexHigh) << 32) | u64::from(by.nFileIndexLow),
-        links: by.nNumberOfLinks,
-        size: (u64::from(by.nFileSizeHigh) << 32) | u64::from(by.nFileSizeLow),
+        volume,
+        index,
+        links,
+        size,
         access: basic.LastAccessTime,
         write: basic.LastWriteTime,
         change: basic.ChangeTime,
     })
+}
+
+/// The access a handle was opened with (`FILE_READ_DATA`, ...).
+pub(crate) fn granted_access(h: BorrowedHandle<'_>) -> Result<u32> {
+    let info: nt::FILE_ACCESS_INFORMATION = query(h, nt::FileAccessInformation)?;
+    Ok(info.AccessFlags)
 }
 
 /// Sets a node's last access and write times (100 ns ticks since 1601;

@@ -29,8 +29,8 @@ use std::time::Instant;
 use wasi_abi::wasmedge::{SockOpt, SockType};
 use wasi_abi::{Errno, Fdflags, Filestat, Filetype, Riflags, Roflags, Sdflags, Size};
 use windows_sys::Win32::Networking::WinSock::{
-    MSG_PEEK, POLLRDNORM, POLLWRNORM, SIO_UDP_CONNRESET, SO_ACCEPTCONN, SOCKET, SOL_SOCKET, WSAIoctl, WSAPOLLFD,
-    WSAPoll, getsockopt,
+    MSG_PEEK, POLLHUP, POLLRDNORM, POLLWRNORM, SIO_UDP_CONNRESET, SO_ACCEPTCONN, SOCKET, SOL_SOCKET, WSAIoctl,
+    WSAPOLLFD, WSAPoll, getsockopt,
 };
 
 /// At most this many buffers go to one transfer (Unix's `IOV_MAX`); the
@@ -111,10 +111,15 @@ impl Socket {
     /// Waits up to `ms` milliseconds (-1: for ever) until the socket is
     /// readable (or writable): whether it is.
     fn poll(&self, write: bool, ms: i32) -> bool {
+        self.revents(write, ms) != 0
+    }
+
+    /// `WSAPoll`'s answer for the socket (0: nothing yet).
+    fn revents(&self, write: bool, ms: i32) -> i16 {
         let mut fd = WSAPOLLFD { fd: self.raw(), events: if write { POLLWRNORM } else { POLLRDNORM }, revents: 0 };
         // SAFETY: one live WSAPOLLFD, the count passed.
         let n = unsafe { WSAPoll(&mut fd, 1, ms) };
-        n > 0
+        if n > 0 { fd.revents } else { 0 }
     }
 
     /// Before a transfer that would block: waits for readiness unless the
@@ -149,7 +154,11 @@ impl Socket {
 
     /// `sock_recv` and `sock_recv_from`: `PEEK` and `WAITALL` as the flags
     /// ask; the sender, where the host names one.
-    pub(crate) fn recv(&self, bufs: &mut [IoSliceMut<'_>], flags: Riflags) -> Result<(Size, Roflags, Option<SocketAddr>)> {
+    pub(crate) fn recv(
+        &self,
+        bufs: &mut [IoSliceMut<'_>],
+        flags: Riflags,
+    ) -> Result<(Size, Roflags, Option<SocketAddr>)> {
         let peek = flags.contains(Riflags::RECV_PEEK);
         if flags.contains(Riflags::RECV_WAITALL) && !peek && !self.dgram {
             return self.recv_all(bufs);
@@ -344,5 +353,9 @@ impl VirtualFile for Socket {
 
     fn ready(&self, write: bool) -> Option<u64> {
         self.poll(write, 0).then_some(0)
+    }
+
+    fn hangup(&self) -> bool {
+        !self.dgram && self.revents(false, 0) & POLLHUP != 0
     }
 }
