@@ -63,9 +63,9 @@ fn host_dir(src: &Path, budget: u64) -> Result<MemoryFs, String> {
     MemoryFs::from_host_dir(fd, budget).map_err(|e| e.to_string())
 }
 
-/// A host directory as a mount's lower layer: not yet on Windows (a
-/// directory is preopened with `--dir` there; docs/windows.md).
-#[cfg(not(unix))]
-fn host_dir(_src: &Path, _budget: u64) -> Result<MemoryFs, String> {
-    Err("a directory as a mount's source is not supported on Windows yet (preopen it with --dir)".into())
+/// A host directory indexed as the lower layer of a mount.
+#[cfg(windows)]
+fn host_dir(src: &Path, budget: u64) -> Result<MemoryFs, String> {
+    let dir = crate::windows::open_dir(src).map_err(|e| e.to_string())?;
+    MemoryFs::from_host_dir(dir, budget).map_err(|e| e.to_string())
 }

@@ -320,3 +320,30 @@ fn trace_write_failures_are_reported() {
     let err = stderr(&out);
     assert!(err.contains("--trace: ") && err.contains("could not be written"), "{err}");
 }
+
+/// A rename to the same name in another case renames (on Windows, where
+/// names are looked up without regard to case, too), for a file and a
+/// directory; a rename between two names of one node changes nothing.
+#[test]
+fn a_rename_in_another_case_renames() {
+    let dir = scratch("rename-case");
+    std::fs::write(dir.join("renameFROM"), "x").unwrap();
+    std::fs::create_dir(dir.join("dirFROM")).unwrap();
+    std::fs::hard_link(dir.join("renameFROM"), dir.join("hard")).unwrap();
+    let preopen = format!("{}::j", dir.display());
+    let ops = ["rename:renameFROM:RENAMEfrom", "rename:dirFROM:DIRfrom", "rename:hard:RENAMEfrom"];
+    let escape = guest("escape");
+    let mut args = vec!["--dir", &preopen, escape.to_str().unwrap(), "j"];
+    args.extend(ops);
+    let out = run(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    for op in ops {
+        assert!(said.contains(&format!("{op} -> ok")), "{said}");
+    }
+    let mut names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["DIRfrom", "RENAMEfrom", "hard"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -279,9 +279,7 @@ fn main() {
             if both {
                 modes.push((Mode::Manual, "::manual"));
             }
-            // WASI_RUN_NO_DIR_MOUNTS: a build that cannot mount a host
-            // directory (Windows, docs/windows.md) runs the host mode only.
-            if mounts && std::env::var_os("WASI_RUN_NO_DIR_MOUNTS").is_none() {
+            if mounts {
                 modes.extend([(Mode::Mem, "::mem"), (Mode::Overlay, "::overlay")]);
             }
             for (mode, suffix) in modes {

@@ -86,6 +86,18 @@ fn run(args: &[String], wasm: &Path, guest_args: &[&str]) -> Output {
     output_with_timeout(&mut cmd, 120)
 }
 
+/// The listing of the unpacked tree, to compare with the tar mount's. The
+/// Windows build under Wine 8 sees a host symlink as what it points to
+/// (`.ci/wine/run` sets `WASI_RUN_NO_HOST_SYMLINKS`): there the archive's
+/// two symlinks are left out of both listings.
+fn comparable(tar: &str, host: &str) -> (String, String) {
+    if std::env::var_os("WASI_RUN_NO_HOST_SYMLINKS").is_none() {
+        return (tar.to_owned(), host.to_owned());
+    }
+    let keep = |text: &str| text.lines().filter(|l| !l.starts_with("link_")).map(|l| format!("{l}\n")).collect();
+    (keep(tar), keep(host))
+}
+
 fn stdout_of(out: &Output) -> String {
     assert!(out.status.success(), "{:?}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -99,7 +111,8 @@ fn a_go_dirfs_walk_over_a_tar_mount_sees_the_unpacked_tree() {
         stdout_of(&run(&["--mount".into(), format!("tar:{}::/data", archive.display())], &wasm, &["/data", "write"]));
     let host =
         stdout_of(&run(&["--dir".into(), format!("{}::/data::ro", unpacked.display())], &wasm, &["/data", "write"]));
-    assert_eq!(tar, host, "the tar mount and the unpacked tree differ");
+    let (same_tar, same_host) = comparable(&tar, &host);
+    assert_eq!(same_tar, same_host, "the tar mount and the unpacked tree differ");
     let big = format!("sub/deep/big.bin file {} nlink=1", 1 << 20);
     for want in [
         "./ dir",
@@ -123,7 +136,8 @@ fn a_rust_walk_over_a_tar_mount_sees_the_unpacked_tree() {
     let wasm = rust_guest("tree_sum");
     let tar = stdout_of(&run(&["--mount".into(), format!("tar:{}::/data", archive.display())], &wasm, &["/data"]));
     let host = stdout_of(&run(&["--dir".into(), format!("{}::/data", unpacked.display())], &wasm, &["/data"]));
-    assert_eq!(tar, host, "the tar mount and the unpacked tree differ");
+    let (same_tar, same_host) = comparable(&tar, &host);
+    assert_eq!(same_tar, same_host, "the tar mount and the unpacked tree differ");
     assert_eq!(tar.lines().count(), 12, "{tar}");
     assert!(tar.contains("sub/deep/big.bin 1048576 "), "{tar}");
 }
@@ -168,7 +182,11 @@ fn bad_mounts_are_one_line_errors() {
         ("mem".to_string(), "expected KIND"),
         ("disk:x::/x".to_string(), "unknown kind \"disk\""),
         ("tar::/x".to_string(), "tar needs a SOURCE"),
-        (format!("tar:{}::/x", root.join("missing.tar").display()), "No such file"),
+        // The host's own words: Unix's, or Windows' (under Wine).
+        (
+            format!("tar:{}::/x", root.join("missing.tar").display()),
+            "missing.tar: No such file|missing.tar: File not found",
+        ),
         (format!("tar:{}::/x", root.display()), "a directory, not a .tar archive"),
         (format!("tar:{}::/x", root.join("junk.tar").display()), "junk.tar"),
         ("mem::/x::size=lots".to_string(), "size=lots"),
@@ -181,6 +199,9 @@ fn bad_mounts_are_one_line_errors() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{spec}: {err}");
         assert_eq!(err.lines().count(), 1, "{spec}: {err}");
-        assert!(err.contains(&format!("--mount {spec:?}")) && err.contains(want), "{spec}: {err}");
+        assert!(
+            err.contains(&format!("--mount {spec:?}")) && want.split('|').any(|w| err.contains(w)),
+            "{spec}: {err}"
+        );
     }
 }

@@ -291,9 +291,6 @@ fn attack_suite(manual: bool) {
 /// resolver refuses each one with the host's errno, and the host (inside
 /// the jail too) never changes.
 fn attack_mount(how: How) {
-    if std::env::var_os("WASI_RUN_NO_DIR_MOUNTS").is_some() {
-        return; // the build under test has no directory mounts (docs/windows.md)
-    }
     let j = build_jail(&format!("attack-{how:?}"));
     let (before_out, before_jail) = (snapshot(&j.outside), snapshot(&j.jail));
     let cases = attacks();

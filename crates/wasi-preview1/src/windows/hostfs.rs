@@ -191,6 +191,13 @@ impl HostDir {
         Ok((h, filetype_of(attributes, tag)))
     }
 
+    /// The names in the directory `dir` (`.` and `..` left out), with
+    /// the type each had when listed.
+    pub(crate) fn names(&self, dir: Ino) -> Result<Vec<(Vec<u8>, Filetype)>> {
+        let listed = self.list(dir)?.into_iter();
+        Ok(listed.filter(|l| l.name != b"." && l.name != b"..").map(|l| (l.name, l.filetype)).collect())
+    }
+
     /// Lists a directory from its start.
     fn list(&self, dir: Ino) -> Result<Vec<Listed>> {
         // A handle of its own for each listing: a restarted scan on a
@@ -406,7 +413,12 @@ impl FileSystem for HostDir {
             Ok((there, there_kind)) => {
                 let (a, b) = (nt::info(h.as_handle())?, nt::info(there.as_handle())?);
                 if (a.volume, a.index) == (b.volume, b.index) {
-                    // Two names of one node: nothing happens.
+                    // One name in two cases (names are looked up without
+                    // regard to case): the rename changes its case, as on
+                    // Windows. Two names of one node: nothing happens.
+                    if from_dir == to_dir && from != to && same_but_case(from, to) {
+                        return rename_case(&h, &target, &new_name(from)?, &wide, a.index);
+                    }
                     return Ok(());
                 }
                 match (kind == Filetype::Directory, there_kind == Filetype::Directory) {
@@ -422,6 +434,26 @@ impl FileSystem for HostDir {
             Err(e) => return Err(e),
         }
         nt::rename(h.as_handle(), target.as_handle(), &wide, true)
+    }
+}
+
+/// Renames `h`, opened by the name `from` in the directory `dir`, to
+/// `to`, the same name in another case: by way of a name of its own (a
+/// file system may take a rename to the same name in another case for no
+/// change, as Wine's does), and back to `from` if the second step fails.
+fn rename_case(h: &OwnedHandle, dir: &OwnedHandle, from: &[u16], to: &[u16], index: u64) -> Result<()> {
+    let aside: Vec<u16> = format!(".wasi-run-case-{index:x}").encode_utf16().collect();
+    nt::rename(h.as_handle(), dir.as_handle(), &aside, false)?;
+    nt::rename(h.as_handle(), dir.as_handle(), to, false).inspect_err(|_| {
+        let _ = nt::rename(h.as_handle(), dir.as_handle(), from, false);
+    })
+}
+
+/// Whether two names differ in case only.
+fn same_but_case(a: &[u8], b: &[u8]) -> bool {
+    match (std::str::from_utf8(a), std::str::from_utf8(b)) {
+        (Ok(a), Ok(b)) => a.to_lowercase() == b.to_lowercase(),
+        _ => false,
     }
 }
 

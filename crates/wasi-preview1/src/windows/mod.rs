@@ -13,6 +13,7 @@ mod builder;
 mod clock;
 pub mod errno;
 mod hostfs;
+pub mod lower;
 mod names;
 mod nt;
 mod sock;
