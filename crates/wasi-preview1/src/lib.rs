@@ -4,7 +4,7 @@
 //! types: no guest pointers, so it does not depend on any WebAssembly
 //! runtime, and one `System` can wrap another.
 //!
-//! [`unix::UnixSystem`] implements it on rustix: the fd table, preopened
+//! `unix::UnixSystem` implements it on rustix: the fd table, preopened
 //! directories, sandboxed path resolution, poll and clocks;
 //! `windows::WindowsSystem` on Windows (docs/windows.md). [`Tracer`]
 //! wraps any `System` and logs every call; [`Deterministic`] gives one
