@@ -323,15 +323,24 @@ fn trace_write_failures_are_reported() {
 
 /// A rename to the same name in another case renames (on Windows, where
 /// names are looked up without regard to case, too), for a file and a
-/// directory; a rename between two names of one node changes nothing.
+/// directory, also when the two paths reach the directory by different
+/// walks; a rename between two names of one node changes nothing.
 #[test]
 fn a_rename_in_another_case_renames() {
     let dir = scratch("rename-case");
     std::fs::write(dir.join("renameFROM"), "x").unwrap();
     std::fs::create_dir(dir.join("dirFROM")).unwrap();
     std::fs::hard_link(dir.join("renameFROM"), dir.join("hard")).unwrap();
+    std::fs::create_dir_all(dir.join("sub/deeper")).unwrap();
+    std::fs::write(dir.join("sub/deeper/nestedFROM"), "y").unwrap();
     let preopen = format!("{}::j", dir.display());
-    let ops = ["rename:renameFROM:RENAMEfrom", "rename:dirFROM:DIRfrom", "rename:hard:RENAMEfrom"];
+    let ops = [
+        "rename:renameFROM:RENAMEfrom",
+        "rename:dirFROM:DIRfrom",
+        "rename:hard:RENAMEfrom",
+        // The two ends reach one directory by walks of their own.
+        "rename:sub/deeper/nestedFROM:sub/../sub/deeper/NESTEDfrom",
+    ];
     let escape = guest("escape");
     let mut args = vec!["--dir", &preopen, escape.to_str().unwrap(), "j"];
     args.extend(ops);
@@ -344,6 +353,8 @@ fn a_rename_in_another_case_renames() {
     let mut names: Vec<String> =
         std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["DIRfrom", "RENAMEfrom", "hard"]);
+    assert_eq!(names, ["DIRfrom", "RENAMEfrom", "hard", "sub"]);
+    let nested: Vec<_> = std::fs::read_dir(dir.join("sub/deeper")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(nested, ["NESTEDfrom"]);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -416,7 +416,7 @@ impl FileSystem for HostDir {
                     // One name in two cases (names are looked up without
                     // regard to case): the rename changes its case, as on
                     // Windows. Two names of one node: nothing happens.
-                    if from_dir == to_dir && from != to && same_but_case(from, to) {
+                    if from != to && same_but_case(from, to) && self.same_dir(from_dir, to_dir)? {
                         return rename_case(&h, &target, &new_name(from)?, &wide, a.index);
                     }
                     return Ok(());
@@ -458,6 +458,16 @@ fn same_but_case(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl HostDir {
+    /// Whether two of the walk's nodes are one directory (each walk to a
+    /// directory may find it as a node of its own).
+    fn same_dir(&self, a: Ino, b: Ino) -> Result<bool> {
+        if a == b {
+            return Ok(true);
+        }
+        let (x, y) = (nt::info(self.look(a)?.as_handle())?, nt::info(self.look(b)?.as_handle())?);
+        Ok((x.volume, x.index) == (y.volume, y.index))
+    }
+
     /// Whether a new symlink's target names a directory now (Windows marks
     /// a symlink as a file or a directory one; the walk follows either).
     /// Only a target of plain names beneath `dir` is looked at.
