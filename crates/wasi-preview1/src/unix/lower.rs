@@ -9,14 +9,14 @@
 //! FIFOs, sockets and names that are not UTF-8 are left out.
 
 use super::sandbox::{self, Resolver};
+use crate::vfs::lower::{Listed, index, read_len};
 use crate::vfs::{Blob, MemoryFs};
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use std::sync::Arc;
 use wasi_abi::Errno;
 
-/// The most entries a host tree may have to be mounted.
-pub const MAX_LOWER_ENTRIES: usize = 1 << 20;
+pub use crate::vfs::lower::MAX_LOWER_ENTRIES;
 
 /// One host file's contents, read on demand.
 #[derive(Debug)]
@@ -34,14 +34,56 @@ impl Blob for HostBlob {
     fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
         let fd = sandbox::open(Resolver::Auto, self.root.as_fd(), &self.path, OFlags::RDONLY, Mode::empty(), false)
             .map_err(|e| std::io::Error::other(e.to_string()))?;
-        let left = usize::try_from(self.len.saturating_sub(offset)).unwrap_or(usize::MAX);
-        let n = buf.len().min(left);
+        let n = read_len(self.len, buf.len(), offset);
         Ok(rustix::io::pread(&fd, &mut buf[..n], offset)?)
     }
 }
 
 fn ns(sec: i64, nsec: u64) -> u64 {
     u64::try_from(sec).unwrap_or(0).saturating_mul(1_000_000_000).saturating_add(nsec)
+}
+
+/// The entries of the directory `rel` beneath `root` (UTF-8 names only).
+fn list(root: &OwnedFd, rel: &str) -> Result<Vec<Listed>, Errno> {
+    let fd = if rel.is_empty() {
+        rustix::fs::openat(root.as_fd(), ".", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
+            .map_err(super::errno::from_host)?
+    } else {
+        sandbox::open(Resolver::Auto, root.as_fd(), rel, OFlags::RDONLY | OFlags::DIRECTORY, Mode::empty(), false)?
+    };
+    let mut names = Vec::new();
+    for entry in rustix::fs::Dir::read_from(&fd).map_err(super::errno::from_host)? {
+        let entry = entry.map_err(super::errno::from_host)?;
+        let name = entry.file_name().to_bytes();
+        if name == b"." || name == b".." {
+            continue;
+        }
+        if let Ok(name) = std::str::from_utf8(name) {
+            names.push(name.to_owned());
+        }
+    }
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let Ok(st) = rustix::fs::statat(&fd, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) else {
+            out.push(Listed::Skip);
+            continue;
+        };
+        #[allow(clippy::unnecessary_cast)]
+        let mtim = ns(st.st_mtime as i64, st.st_mtime_nsec as u64);
+        out.push(match FileType::from_raw_mode(st.st_mode) {
+            FileType::Directory => Listed::Dir { name, mtim },
+            FileType::RegularFile => Listed::File { name, len: st.st_size as u64, mtim },
+            FileType::Symlink => {
+                let target = rustix::fs::readlinkat(&fd, name.as_str(), Vec::new()).map_err(super::errno::from_host)?;
+                match target.into_string() {
+                    Ok(target) => Listed::Symlink { name, target, mtim },
+                    Err(_) => Listed::Skip,
+                }
+            }
+            _ => Listed::Skip,
+        });
+    }
+    Ok(out)
 }
 
 impl MemoryFs {
@@ -55,70 +97,10 @@ impl MemoryFs {
     /// than the resolver goes.
     pub fn from_host_dir(dir: OwnedFd, budget: u64) -> Result<MemoryFs, Errno> {
         let root = Arc::new(dir);
-        let fs = MemoryFs::with_budget(budget);
-        let mut pending: Vec<String> = vec![String::new()];
-        let mut count = 0usize;
-        while let Some(rel) = pending.pop() {
-            let fd = if rel.is_empty() {
-                rustix::fs::openat(
-                    root.as_fd(),
-                    ".",
-                    OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-                    Mode::empty(),
-                )
-                .map_err(super::errno::from_host)?
-            } else {
-                sandbox::open(
-                    Resolver::Auto,
-                    root.as_fd(),
-                    &rel,
-                    OFlags::RDONLY | OFlags::DIRECTORY,
-                    Mode::empty(),
-                    false,
-                )?
-            };
-            let mut names = Vec::new();
-            for entry in rustix::fs::Dir::read_from(&fd).map_err(super::errno::from_host)? {
-                let entry = entry.map_err(super::errno::from_host)?;
-                let name = entry.file_name().to_bytes();
-                if name == b"." || name == b".." {
-                    continue;
-                }
-                if let Ok(name) = std::str::from_utf8(name) {
-                    names.push(name.to_owned());
-                }
-            }
-            for name in names {
-                count += 1;
-                if count > MAX_LOWER_ENTRIES {
-                    return Err(Errno::TOOBIG);
-                }
-                let path = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
-                let Ok(st) = rustix::fs::statat(&fd, name.as_str(), AtFlags::SYMLINK_NOFOLLOW) else { continue };
-                let ino = match FileType::from_raw_mode(st.st_mode) {
-                    FileType::Directory => {
-                        if path.split('/').count() > crate::MAX_HELD_DIRS {
-                            return Err(Errno::NAMETOOLONG);
-                        }
-                        pending.push(path.clone());
-                        fs.add_dir(&path)?
-                    }
-                    FileType::RegularFile => {
-                        let blob = HostBlob { root: root.clone(), path: path.clone().into(), len: st.st_size as u64 };
-                        fs.add_blob(&path, Arc::new(blob))?
-                    }
-                    FileType::Symlink => {
-                        let target =
-                            rustix::fs::readlinkat(&fd, name.as_str(), Vec::new()).map_err(super::errno::from_host)?;
-                        let Ok(target) = target.into_string() else { continue };
-                        fs.add_symlink(&path, &target)?
-                    }
-                    _ => continue,
-                };
-                #[allow(clippy::unnecessary_cast)]
-                fs.set_node_times(ino, ns(st.st_mtime as i64, st.st_mtime_nsec as u64));
-            }
-        }
-        Ok(fs)
+        index(
+            budget,
+            |rel| list(&root, rel),
+            |path, len| Arc::new(HostBlob { root: root.clone(), path: path.into(), len }),
+        )
     }
 }

@@ -29,6 +29,7 @@
 //! ```
 
 pub(crate) mod handle;
+pub(crate) mod lower;
 mod memory;
 pub(crate) mod path;
 #[cfg(any(unix, windows))]

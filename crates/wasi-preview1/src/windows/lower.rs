@@ -11,14 +11,14 @@
 //! not UTF-8 and reparse points that are not symlinks are left out.
 
 use super::hostfs::HostDir;
+use crate::vfs::lower::{Listed, index, read_len};
 use crate::vfs::{Blob, FileSystem, Ino, MemoryFs};
 use std::io::IoSliceMut;
 use std::os::windows::io::OwnedHandle;
 use std::sync::Arc;
 use wasi_abi::{Errno, Filetype};
 
-/// The most entries a host tree may have to be mounted.
-pub const MAX_LOWER_ENTRIES: usize = 1 << 20;
+pub use crate::vfs::lower::MAX_LOWER_ENTRIES;
 
 /// The node at `path` (`/`-separated, each component a plain name found
 /// at indexing time) beneath the root: every component but the last must
@@ -52,14 +52,39 @@ impl Blob for HostBlob {
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
-        let left = usize::try_from(self.len.saturating_sub(offset)).unwrap_or(usize::MAX);
-        let n = buf.len().min(left);
+        let n = read_len(self.len, buf.len(), offset);
         let r = walk(&self.host, &self.path, Filetype::RegularFile)
             .and_then(|ino| self.host.read(ino, &mut [IoSliceMut::new(&mut buf[..n])], offset));
         // Hold no handle for the file past the read.
         self.host.release_unused();
         r.map(|n| n as usize).map_err(|e| std::io::Error::other(e.to_string()))
     }
+}
+
+/// The entries of the directory `rel` beneath the root.
+fn list(host: &HostDir, rel: &str) -> Result<Vec<Listed>, Errno> {
+    let dir = if rel.is_empty() { host.root() } else { walk(host, rel, Filetype::Directory)? };
+    let mut out = Vec::new();
+    for (name, _) in host.names(dir)? {
+        let entry = String::from_utf8(name).ok().and_then(|name| {
+            let (ino, filetype) = host.lookup(dir, name.as_bytes()).ok()?;
+            let st = host.stat(ino).ok()?;
+            let mtim = st.mtim;
+            match filetype {
+                Filetype::Directory => Some(Listed::Dir { name, mtim }),
+                Filetype::RegularFile => Some(Listed::File { name, len: st.size, mtim }),
+                Filetype::SymbolicLink => {
+                    let target = String::from_utf8(host.readlink(ino).ok()?).ok()?;
+                    Some(Listed::Symlink { name, target, mtim })
+                }
+                _ => None,
+            }
+        });
+        out.push(entry.unwrap_or(Listed::Skip));
+    }
+    // The nodes of this directory's entries hold handles: let them go.
+    host.release_unused();
+    Ok(out)
 }
 
 impl MemoryFs {
@@ -74,44 +99,10 @@ impl MemoryFs {
     /// [`MAX_LOWER_ENTRIES`]; `ENAMETOOLONG` deeper than the walk goes.
     pub fn from_host_dir(dir: OwnedHandle, budget: u64) -> Result<MemoryFs, Errno> {
         let host = Arc::new(HostDir::new(dir, false)?);
-        let fs = MemoryFs::with_budget(budget);
-        let mut pending: Vec<String> = vec![String::new()];
-        let mut count = 0usize;
-        while let Some(rel) = pending.pop() {
-            let dir = if rel.is_empty() { host.root() } else { walk(&host, &rel, Filetype::Directory)? };
-            for (name, _) in host.names(dir)? {
-                count += 1;
-                if count > MAX_LOWER_ENTRIES {
-                    return Err(Errno::TOOBIG);
-                }
-                let Ok(name) = String::from_utf8(name) else { continue };
-                let path = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
-                let Ok((ino, filetype)) = host.lookup(dir, name.as_bytes()) else { continue };
-                let Ok(st) = host.stat(ino) else { continue };
-                let node = match filetype {
-                    Filetype::Directory => {
-                        if path.split('/').count() > crate::MAX_HELD_DIRS {
-                            return Err(Errno::NAMETOOLONG);
-                        }
-                        pending.push(path.clone());
-                        fs.add_dir(&path)?
-                    }
-                    Filetype::RegularFile => {
-                        let blob = HostBlob { host: host.clone(), path: path.clone().into(), len: st.size };
-                        fs.add_blob(&path, Arc::new(blob))?
-                    }
-                    Filetype::SymbolicLink => {
-                        let Ok(target) = host.readlink(ino) else { continue };
-                        let Ok(target) = String::from_utf8(target) else { continue };
-                        fs.add_symlink(&path, &target)?
-                    }
-                    _ => continue,
-                };
-                fs.set_node_times(node, st.mtim);
-            }
-            // The nodes of this directory's entries hold handles: let them go.
-            host.release_unused();
-        }
-        Ok(fs)
+        index(
+            budget,
+            |rel| list(&host, rel),
+            |path, len| Arc::new(HostBlob { host: host.clone(), path: path.into(), len }),
+        )
     }
 }
