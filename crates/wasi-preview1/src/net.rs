@@ -170,9 +170,29 @@ pub(crate) fn grant(net: Option<&NetPolicy>) -> Result<&NetPolicy, Errno> {
     net.ok_or(Errno::NOTCAPABLE)
 }
 
-/// `EACCES` unless the grant allows `addr`.
-pub(crate) fn allowed(net: Option<&NetPolicy>, addr: &SocketAddr) -> Result<(), Errno> {
-    if grant(net)?.allows(addr) { Ok(()) } else { Err(Errno::ACCES) }
+/// The grant, if it allows `addr` (`EACCES` otherwise).
+pub(crate) fn allowed<'a>(net: Option<&'a NetPolicy>, addr: &SocketAddr) -> Result<&'a NetPolicy, Errno> {
+    let policy = grant(net)?;
+    if policy.allows(addr) { Ok(policy) } else { Err(Errno::ACCES) }
+}
+
+/// What `sock_open` makes, once granted: (IPv6, datagram). Unix-domain
+/// sockets are `EAFNOSUPPORT` (they would name host paths outside the
+/// sandbox); an unspecified family or type is `EINVAL`.
+pub(crate) fn open_kind(net: Option<&NetPolicy>, family: AddressFamily, ty: SockType) -> Result<(bool, bool), Errno> {
+    grant(net)?;
+    let v6 = match family {
+        AddressFamily::Inet4 => false,
+        AddressFamily::Inet6 => true,
+        AddressFamily::Unix => return Err(Errno::AFNOSUPPORT),
+        AddressFamily::Unspec => return Err(Errno::INVAL),
+    };
+    let dgram = match ty {
+        SockType::Stream => false,
+        SockType::Dgram => true,
+        SockType::Any => return Err(Errno::INVAL),
+    };
+    Ok((v6, dgram))
 }
 
 /// Before `sock_listen` on a socket bound to `local` (the family's

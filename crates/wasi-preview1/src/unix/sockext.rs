@@ -5,7 +5,7 @@ use super::errno::{HostResult, retry};
 use super::sock::socket;
 use super::stat::classify;
 use super::table::{Access, Entry, FdTable};
-use crate::net::{NetPolicy, allowed, grant};
+use crate::net::{NetPolicy, allowed};
 use rustix::fd::AsFd;
 use rustix::net::{AddressFamily as HostFamily, SendAncillaryBuffer, SendFlags, SocketType, sockopt};
 use std::io::IoSlice;
@@ -37,19 +37,9 @@ pub(crate) fn open(
     family: AddressFamily,
     ty: SockType,
 ) -> Result<Fd, Errno> {
-    grant(net)?;
-    let family = match family {
-        AddressFamily::Inet4 => HostFamily::INET,
-        AddressFamily::Inet6 => HostFamily::INET6,
-        // Unix-domain sockets would name host paths outside the sandbox.
-        AddressFamily::Unix => return Err(Errno::AFNOSUPPORT),
-        AddressFamily::Unspec => return Err(Errno::INVAL),
-    };
-    let ty = match ty {
-        SockType::Stream => SocketType::STREAM,
-        SockType::Dgram => SocketType::DGRAM,
-        SockType::Any => return Err(Errno::INVAL),
-    };
+    let (v6, dgram) = crate::net::open_kind(net, family, ty)?;
+    let family = if v6 { HostFamily::INET6 } else { HostFamily::INET };
+    let ty = if dgram { SocketType::DGRAM } else { SocketType::STREAM };
     let fd = super::platform::socket(family, ty).wasi()?;
     let (kind, filetype) = classify(fd.as_fd())?;
     table.insert(Entry::new(fd, kind, filetype, Access::READ_WRITE))
@@ -110,8 +100,8 @@ pub(crate) fn send_to(
     addr: SocketAddr,
 ) -> Result<Size, Errno> {
     let (e, host) = socket(table, fd)?;
-    allowed(net, &addr)?;
-    bind_before_sending(host, grant(net)?, &addr)?;
+    let policy = allowed(net, &addr)?;
+    bind_before_sending(host, policy, &addr)?;
     let mut f = super::platform::no_sigpipe();
     if e.emulates_nonblock() {
         f |= SendFlags::DONTWAIT;

@@ -191,11 +191,10 @@ impl HostDir {
         Ok((h, filetype_of(attributes, tag)))
     }
 
-    /// The names in the directory `dir` (`.` and `..` left out), with
-    /// the type each had when listed.
-    pub(crate) fn names(&self, dir: Ino) -> Result<Vec<(Vec<u8>, Filetype)>> {
+    /// The names in the directory `dir` (`.` and `..` left out).
+    pub(crate) fn names(&self, dir: Ino) -> Result<Vec<Vec<u8>>> {
         let listed = self.list(dir)?.into_iter();
-        Ok(listed.filter(|l| l.name != b"." && l.name != b"..").map(|l| (l.name, l.filetype)).collect())
+        Ok(listed.filter(|l| l.name != b"." && l.name != b"..").map(|l| l.name).collect())
     }
 
     /// Lists a directory from its start.
@@ -411,13 +410,12 @@ impl FileSystem for HostDir {
         let target = self.look(to_dir)?;
         match self.open_name(to_dir, to, access::DELETE) {
             Ok((there, there_kind)) => {
-                let (a, b) = (nt::info(h.as_handle())?, nt::info(there.as_handle())?);
-                if (a.volume, a.index) == (b.volume, b.index) {
+                if nt::same_node(h.as_handle(), there.as_handle())? {
                     // One name in two cases (names are looked up without
                     // regard to case): the rename changes its case, as on
                     // Windows. Two names of one node: nothing happens.
                     if from != to && same_but_case(from, to) && self.same_dir(from_dir, to_dir)? {
-                        return rename_case(&h, &target, &new_name(from)?, &wide, a.index);
+                        return rename_case(&h, &target, &new_name(from)?, &wide);
                     }
                     return Ok(());
                 }
@@ -441,7 +439,8 @@ impl FileSystem for HostDir {
 /// `to`, the same name in another case: by way of a name of its own (a
 /// file system may take a rename to the same name in another case for no
 /// change, as Wine's does), and back to `from` if the second step fails.
-fn rename_case(h: &OwnedHandle, dir: &OwnedHandle, from: &[u16], to: &[u16], index: u64) -> Result<()> {
+fn rename_case(h: &OwnedHandle, dir: &OwnedHandle, from: &[u16], to: &[u16]) -> Result<()> {
+    let index = nt::info(h.as_handle())?.index;
     let aside: Vec<u16> = format!(".wasi-run-case-{index:x}").encode_utf16().collect();
     nt::rename(h.as_handle(), dir.as_handle(), &aside, false)?;
     nt::rename(h.as_handle(), dir.as_handle(), to, false).inspect_err(|_| {
@@ -464,8 +463,7 @@ impl HostDir {
         if a == b {
             return Ok(true);
         }
-        let (x, y) = (nt::info(self.look(a)?.as_handle())?, nt::info(self.look(b)?.as_handle())?);
-        Ok((x.volume, x.index) == (y.volume, y.index))
+        nt::same_node(self.look(a)?.as_handle(), self.look(b)?.as_handle())
     }
 
     /// Whether a new symlink's target names a directory now (Windows marks

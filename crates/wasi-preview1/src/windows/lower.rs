@@ -65,7 +65,7 @@ impl Blob for HostBlob {
 fn list(host: &HostDir, rel: &str) -> Result<Vec<Listed>, Errno> {
     let dir = if rel.is_empty() { host.root() } else { walk(host, rel, Filetype::Directory)? };
     let mut out = Vec::new();
-    for (name, _) in host.names(dir)? {
+    for name in host.names(dir)? {
         let entry = String::from_utf8(name).ok().and_then(|name| {
             let (ino, filetype) = host.lookup(dir, name.as_bytes()).ok()?;
             let st = host.stat(ino).ok()?;

@@ -565,19 +565,7 @@ impl System for WindowsSystem {
     }
 
     fn sock_open(&mut self, family: AddressFamily, socktype: SockType) -> Result<Fd> {
-        crate::net::grant(self.net.as_ref())?;
-        let v6 = match family {
-            AddressFamily::Inet4 => false,
-            AddressFamily::Inet6 => true,
-            // Unix-domain sockets would name host paths outside the sandbox.
-            AddressFamily::Unix => return Err(Errno::AFNOSUPPORT),
-            AddressFamily::Unspec => return Err(Errno::INVAL),
-        };
-        let dgram = match socktype {
-            SockType::Stream => false,
-            SockType::Dgram => true,
-            SockType::Any => return Err(Errno::INVAL),
-        };
+        let (v6, dgram) = crate::net::open_kind(self.net.as_ref(), family, socktype)?;
         self.table.insert(Entry::new(Object::Socket(Socket::open(v6, dgram)?)))
     }
 
@@ -610,8 +598,7 @@ impl System for WindowsSystem {
 
     fn sock_send_to(&mut self, fd: Fd, bufs: &[IoSlice<'_>], addr: SocketAddr, _flags: Siflags) -> Result<Size> {
         let s = self.table.get(fd)?.socket()?;
-        crate::net::allowed(self.net.as_ref(), &addr)?;
-        let policy = crate::net::grant(self.net.as_ref())?;
+        let policy = crate::net::allowed(self.net.as_ref(), &addr)?;
         self.wait_for(fd, true)?;
         s.send_to(policy, bufs, addr)
     }

@@ -221,6 +221,12 @@ pub(crate) fn info(h: BorrowedHandle<'_>) -> Result<Info> {
     })
 }
 
+/// Whether two handles are open on one node (volume and file index).
+pub(crate) fn same_node(a: BorrowedHandle<'_>, b: BorrowedHandle<'_>) -> Result<bool> {
+    let (a, b) = (info(a)?, info(b)?);
+    Ok((a.volume, a.index) == (b.volume, b.index))
+}
+
 /// The access a handle was opened with (`FILE_READ_DATA`, ...).
 pub(crate) fn granted_access(h: BorrowedHandle<'_>) -> Result<u32> {
     let info: nt::FILE_ACCESS_INFORMATION = query(h, nt::FileAccessInformation)?;
