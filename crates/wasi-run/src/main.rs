@@ -67,14 +67,15 @@ Examples:
   wasi-run run -S inherit-env -W timeout=10s app.wasm    (wasmtime's spellings)
 
 Exit status:
-  N    the guest's proc_exit code (0 when _start returns), low 8 bits
-  134  the guest trapped
-  121  the guest failed after --max-open-files refused it an fd
-  122  the guest failed after --max-memory refused it memory
-  123  the guest used up its --fuel
-  124  the guest ran past its --timeout
-  1    the module could not be read, compiled or linked
-  2    bad command-line input";
+  N      the guest's proc_exit code (0 when _start returns), low 8 bits
+  128+N  the guest raised signal N (proc_raise), as a native program ends
+  134    the guest trapped
+  121    the guest failed after --max-open-files refused it an fd
+  122    the guest failed after --max-memory refused it memory
+  123    the guest used up its --fuel
+  124    the guest ran past its --timeout
+  1      the module could not be read, compiled or linked
+  2      bad command-line input";
 /// Run a WebAssembly program that uses WASI preview1, on an interpreter.
 #[derive(Parser, Debug)]
 #[command(
@@ -84,13 +85,15 @@ Exit status:
     about,
     max_term_width = 100,
     args_override_self = true,
+    override_usage = "wasi-run [run] [OPTIONS] [--] <MODULE> [ARGS]...",
     after_help = AFTER_HELP
 )]
 struct Cli {
     /// Give the guest the host directory HOST, named GUEST (default: HOST).
-    /// Append `::ro` to mount it read-only (`::rw`, the default, may be
-    /// written too). Repeatable; preopens are numbered from fd 3 in order.
-    #[arg(long = "dir", value_name = "HOST[::GUEST][::ro]")]
+    /// A third component `::ro` mounts it read-only (`::rw`, the default,
+    /// may be written too): `--dir data::/data::ro`. Repeatable; preopens
+    /// are numbered from fd 3 in order.
+    #[arg(long = "dir", value_name = "HOST[::GUEST[::ro]]")]
     dirs: Vec<String>,
 
     /// Give the guest a directory that is not a host one, named GUEST:
@@ -185,16 +188,32 @@ struct Cli {
     seed: u64,
 
     /// wasmtime's WASI options, as KEY[=VALUE] (comma-separated or
-    /// repeated): inherit-env, tcplisten=ADDR, inherit-network.
+    /// repeated): inherit-env, tcplisten=ADDR, inherit-network (preview2
+    /// and cli are accepted and change nothing).
     #[arg(short = 'S', long = "wasi", value_name = "KEY[=VALUE]")]
     wasi: Vec<String>,
 
     /// wasmtime's WebAssembly options, as KEY[=VALUE] (comma-separated or
-    /// repeated): fuel=N, max-memory-size=BYTES, timeout=DURATION, and
-    /// simd, relaxed-simd, memory64, tail-call, multi-memory,
-    /// extended-const (=y or =n).
+    /// repeated): fuel=N, max-memory-size=BYTES, timeout=DURATION,
+    /// max-wasm-stack=BYTES, and simd, relaxed-simd, memory64, tail-call,
+    /// multi-memory, extended-const (=y or =n).
     #[arg(short = 'W', long = "wasm", value_name = "KEY[=VALUE]")]
     wasm: Vec<String>,
+
+    /// wasmtime's code-generation options: accepted where they mean
+    /// nothing here (cache, cache-config, parallel-compilation: nothing is
+    /// compiled), refused otherwise.
+    #[arg(short = 'C', long = "codegen", value_name = "KEY[=VALUE]")]
+    codegen: Vec<String>,
+
+    /// wasmtime's debugging options (none yet).
+    #[arg(short = 'D', long = "debug", value_name = "KEY[=VALUE]")]
+    debug: Vec<String>,
+
+    /// wasmtime's optimisation options: opt-level is accepted and means
+    /// nothing here (nothing is compiled).
+    #[arg(short = 'O', long = "optimize", value_name = "KEY[=VALUE]")]
+    optimize: Vec<String>,
 
     /// How guest paths are resolved beneath preopens: `auto` (openat2
     /// where the kernel has it) or `manual` (one component at a time).
@@ -254,6 +273,8 @@ struct Settings {
     fuel: Option<u64>,
     max_memory: Option<Given<usize>>,
     timeout: Option<Given<Duration>>,
+    /// `-W max-wasm-stack`: the engine's value-stack limit in bytes.
+    max_wasm_stack: Option<usize>,
     /// Proposals turned on or off with `-W`.
     features: Vec<(&'static str, bool)>,
 }
@@ -292,6 +313,9 @@ fn settings(args: &[OsString]) -> Result<Settings, Failure> {
     let usage = |m: String| Failure(USAGE_STATUS, m);
     let wasi = aliases::wasi(&cli.wasi).map_err(usage)?;
     let wasm = aliases::wasm(&cli.wasm).map_err(usage)?;
+    aliases::accepted('C', &cli.codegen).map_err(usage)?;
+    aliases::accepted('D', &cli.debug).map_err(usage)?;
+    aliases::accepted('O', &cli.optimize).map_err(usage)?;
     let mut listens = cli.listens.clone();
     listens.extend(wasi.tcplisten);
     let allow_net = match (&cli.allow_net, wasi.inherit_network) {
@@ -321,6 +345,7 @@ fn settings(args: &[OsString]) -> Result<Settings, Failure> {
         allow_net,
         max_memory,
         timeout,
+        max_wasm_stack: wasm.max_wasm_stack,
         features: wasm.features,
         cli,
     })
@@ -341,12 +366,38 @@ fn clap_failure(e: &clap::Error) -> Failure {
     // "the following required arguments were not provided:" names them
     // on the lines after.
     if message.ends_with(':') {
-        for name in lines.take_while(|l| l.starts_with('<') || l.starts_with("--")) {
+        for name in lines.by_ref().take_while(|l| l.starts_with('<') || l.starts_with("--")) {
             message.push(' ');
             message.push_str(name);
         }
     }
+    // A misspelled option: the option it most likely meant. clap's own
+    // guess misses swapped letters in short names (`--dri`), so a guess
+    // by edit distance (a swap costs one) comes first.
+    let tip = misspelled(e)
+        .or_else(|| rendered.lines().map(str::trim).find_map(|l| l.strip_prefix("tip: ")).map(str::to_owned));
+    if let Some(tip) = tip {
+        message.push_str(": ");
+        message.push_str(&tip);
+    }
     Failure(USAGE_STATUS, format!("{message} (wasi-run --help lists the options)"))
+}
+
+/// For an unknown `--NAME`, "a similar argument exists: '--OPTION'" when
+/// one of wasi-run's options is at most two edits away (a swap of two
+/// neighbouring letters is one edit).
+fn misspelled(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else { return None };
+    let name = arg.strip_prefix("--")?.split('=').next()?;
+    let cmd = Cli::command();
+    let (distance, best) = cmd
+        .get_arguments()
+        .filter(|a| !a.is_hide_set())
+        .filter_map(clap::Arg::get_long)
+        .map(|long| (strsim::osa_distance(name, long), long))
+        .min()?;
+    (distance <= 2 && distance < name.len()).then(|| format!("a similar argument exists: '--{best}'"))
 }
 
 /// Writes `wasi-run: MESSAGE` to stderr. A closed, broken or full stderr
@@ -377,19 +428,18 @@ fn socket_addrs(flag: &str, spec: &str) -> Result<Vec<std::net::SocketAddr>, Fai
     Ok(addrs)
 }
 
-/// Splits `HOST[::GUEST][::ro]`.
-/// Splits `HOST[::GUEST][::ro|::rw]`; any other `::` suffix is an error
-/// (`::RO`, `::readonly` would otherwise name a guest directory).
-fn parse_dir(spec: &str) -> Result<(&str, &str, bool), Failure> {
+/// Splits `HOST[::GUEST[::ro|::rw]]`: the second component is always the
+/// guest's name, as wasmtime reads it; the access mode is only ever a
+/// third one, and any other third component (`::RO`, `::readonly`) is an
+/// error.
+fn parse_dir(spec: &str) -> Result<DirSpec<'_>, Failure> {
     let bad = |why: &str| Failure(USAGE_STATUS, format!("--dir {spec:?}: {why}"));
     let parts: Vec<&str> = spec.split("::").collect();
     let (host, guest, mode) = match parts[..] {
         [host] => (host, host, None),
-        [host, "ro"] => (host, host, Some("ro")),
-        [host, "rw"] => (host, host, Some("rw")),
         [host, guest] => (host, guest, None),
         [host, guest, mode] => (host, guest, Some(mode)),
-        _ => return Err(bad("expected HOST[::GUEST][::ro]")),
+        _ => return Err(bad("expected HOST[::GUEST[::ro]]")),
     };
     let readonly = match mode {
         None | Some("rw") => false,
@@ -397,9 +447,26 @@ fn parse_dir(spec: &str) -> Result<(&str, &str, bool), Failure> {
         Some(other) => return Err(bad(&format!("unknown mode ::{other} (::ro for read-only, ::rw for read-write)"))),
     };
     if host.is_empty() || guest.is_empty() {
-        return Err(bad("expected HOST[::GUEST][::ro]"));
+        return Err(bad("expected HOST[::GUEST[::ro]]"));
     }
-    Ok((host, guest, readonly))
+    let note = match (guest, mode) {
+        ("ro" | "rw", None) => Some(format!(
+            "note: --dir {spec:?} gives the guest {host:?} under the name {guest:?}, read-write, as wasmtime reads it; \
+             for a read-only preopen write --dir {host}::GUEST::ro"
+        )),
+        _ => None,
+    };
+    Ok(DirSpec { host, guest, readonly, note })
+}
+
+/// One `--dir`, parsed.
+struct DirSpec<'a> {
+    host: &'a str,
+    guest: &'a str,
+    readonly: bool,
+    /// A note for stderr when the guest name is `ro` or `rw` alone (the
+    /// user may have meant the access mode).
+    note: Option<String>,
 }
 
 fn build_system(s: &Settings, open_stdio: [bool; 3]) -> Result<HostSystem, Failure> {
@@ -434,7 +501,10 @@ fn build_system(s: &Settings, open_stdio: [bool; 3]) -> Result<HostSystem, Failu
     }
     b = host::stdio(b, open_stdio);
     for spec in &cli.dirs {
-        let (host, guest, readonly) = parse_dir(spec)?;
+        let DirSpec { host, guest, readonly, note } = parse_dir(spec)?;
+        if let Some(note) = note {
+            report(&note);
+        }
         let dir = host::open_dir(Path::new(host)).map_err(|e| Failure(USAGE_STATUS, format!("--dir {host:?}: {e}")))?;
         b = if readonly { b.preopen_dir_readonly(dir, guest) } else { b.preopen_dir(dir, guest) };
     }
@@ -471,6 +541,11 @@ fn build_system(s: &Settings, open_stdio: [bool; 3]) -> Result<HostSystem, Failu
 /// The engine configuration: limits, and the proposals `-W` turned on or off.
 fn engine_config(s: &Settings, limits: &Limits) -> Result<wasmi::Config, Failure> {
     let mut config = engine_config_for(limits);
+    if let Some(bytes) = s.max_wasm_stack {
+        // wasmi starts the stack at 1,000 bytes and refuses a maximum
+        // below the start: a smaller limit starts it smaller.
+        config.set_min_stack_height(bytes.min(1000)).set_max_stack_height(bytes);
+    }
     for &(feature, on) in &s.features {
         match feature {
             #[cfg(feature = "simd")]
@@ -512,13 +587,16 @@ fn run(s: &Settings, open_stdio: [bool; 3]) -> Result<u8, Failure> {
         Some(opt) => format!(" ({opt} takes its value after `=`: {opt}={name} to give it {name})"),
         None => String::new(),
     };
-    let bytes = std::fs::read(&cli.module)
-        .map_err(|e| Failure(MODULE_ERROR_STATUS, format!("cannot read {name}: {e}{hint}")))?;
+    // A module that cannot be read or loaded where it may have been an
+    // option's value is a command-line mistake: status 2.
+    let load_status = if s.value_hint.is_some() { USAGE_STATUS } else { MODULE_ERROR_STATUS };
+    let bytes =
+        std::fs::read(&cli.module).map_err(|e| Failure(load_status, format!("cannot read {name}: {e}{hint}")))?;
     let system = build_system(s, open_stdio)?;
     let limits = Limits { fuel: s.fuel, max_memory: s.max_memory.as_ref().map(|m| m.value), timeout: None };
     let engine = Engine::new(&engine_config(s, &limits)?);
-    let module = load_module(&engine, &cli.module, &bytes)
-        .map_err(|reason| Failure(MODULE_ERROR_STATUS, format!("{reason}{hint}")))?;
+    let module =
+        load_module(&engine, &cli.module, &bytes).map_err(|reason| Failure(load_status, format!("{reason}{hint}")))?;
     let invoke = match &cli.invoke {
         Some(func) => Some((func.as_str(), invoke_args(&module, func, &s.guest_args)?)),
         None => None,

@@ -234,6 +234,8 @@ fn errors_are_one_line() {
     )
     .unwrap();
     let unknown = programs().join("wat/unknown_import.wat");
+    let not_tar = dir.join("not.tar");
+    std::fs::write(&not_tar, b"\x7fELF\x02\x01\x01\nsecret line\n\0\0\xff binary bytes").unwrap();
     let cases: Vec<(Vec<String>, i32, &str)> = vec![
         (vec!["--no-such-flag".into(), args.into()], 2, "'--no-such-flag'"),
         (vec!["--fuel".into(), "-1".into(), args.into()], 2, "'-1' for '--fuel"),
@@ -258,11 +260,15 @@ fn errors_are_one_line() {
             1,
             "is declared (func (param i32)) but wasi-run provides (func (param i32 i32 i32 i32) (result i32))",
         ),
+        // --trace takes its value after `=`: a "module" that may have been
+        // its value is a usage error.
         (
             vec!["--trace".into(), "/tmp/wasi-run-no-such.log".into(), args.into()],
-            1,
+            2,
             "--trace=/tmp/wasi-run-no-such.log",
         ),
+        // An archive that is no archive: one line, none of its bytes.
+        (vec!["--mount".into(), format!("tar:{}::/x", not_tar.display()), args.into()], 2, "not a .tar archive"),
         (vec![], 2, "<MODULE>"),
     ];
     for (argv, status, needle) in cases {
@@ -272,6 +278,7 @@ fn errors_are_one_line() {
         assert_eq!(out.status.code(), Some(status), "{argv:?}: {err}");
         assert_eq!(err.lines().count(), 1, "{argv:?}: {err}");
         assert!(err.starts_with("wasi-run: ") && err.contains(needle), "{argv:?}: {err}");
+        assert!(!err.contains("secret") && !err.contains("ELF"), "{argv:?} quotes the file: {err}");
     }
 }
 
@@ -357,4 +364,95 @@ fn a_rename_in_another_case_renames() {
     let nested: Vec<_> = std::fs::read_dir(dir.join("sub/deeper")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(nested, ["NESTEDfrom"]);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A probe guest: prints the guest name of fd 3, then tries to create a
+/// directory beneath it and exits with the errno (0: it could).
+fn preopen_probe() -> std::path::PathBuf {
+    let probe = scratch("dir-probe").join("probe.wat");
+    std::fs::write(
+        &probe,
+        r#"(module
+          (import "wasi_snapshot_preview1" "fd_prestat_dir_name" (func $name (param i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "path_create_directory" (func $mkdir (param i32 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 200) "made-by-probe")
+          (func (export "_start")
+            (if (call $prestat (i32.const 3) (i32.const 0)) (then (call $exit (i32.const 99))))
+            (drop (call $name (i32.const 3) (i32.const 64) (i32.load (i32.const 4))))
+            (i32.store8 (i32.add (i32.const 64) (i32.load (i32.const 4))) (i32.const 10))
+            (i32.store (i32.const 16) (i32.const 64))
+            (i32.store (i32.const 20) (i32.add (i32.load (i32.const 4)) (i32.const 1)))
+            (drop (call $write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24)))
+            (call $exit (call $mkdir (i32.const 3) (i32.const 200) (i32.const 13)))))"#,
+    )
+    .unwrap();
+    probe
+}
+
+/// `--dir HOST::GUEST` always names the guest directory GUEST, as wasmtime
+/// reads it, `ro` and `rw` included (with a one-line note on how to ask
+/// for a read-only preopen); the access mode is a third component only.
+#[test]
+fn dir_guest_names_and_modes() {
+    let probe = preopen_probe();
+    let probe = probe.to_str().unwrap();
+    for (i, (suffix, name, note, status)) in [
+        ("::rw", "rw", true, 0),
+        ("::ro", "ro", true, 0),
+        ("::G::ro", "G", false, 63), // EPERM: nothing may be made beneath it
+        ("::G::rw", "G", false, 0),
+        ("::G", "G", false, 0),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let host = scratch(&format!("dir-modes-{i}"));
+        let spec = format!("{}{suffix}", host.display());
+        let out = run(&["--dir", &spec, probe]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(status), "{spec}: {err}");
+        assert_eq!(stdout(&out), format!("{name}\n"), "{spec}");
+        assert_eq!(host.join("made-by-probe").exists(), status == 0, "{spec}");
+        if note {
+            assert_eq!(err.lines().count(), 1, "{spec}: {err}");
+            assert!(err.starts_with("wasi-run: note: ") && err.contains("::GUEST::ro"), "{err}");
+        } else {
+            assert!(err.is_empty(), "{spec}: {err}");
+        }
+    }
+}
+
+/// wasmtime options that map (`-W max-wasm-stack`) or mean nothing here
+/// (`-S preview2`, `-C cache`) are accepted; a misspelled option gets a
+/// suggestion.
+#[test]
+fn more_wasmtime_options_and_suggestions() {
+    let hello = guest("hello");
+    let hello = hello.to_str().unwrap();
+    let out = run(&["-S", "preview2=n", "-C", "cache=n", "-O", "opt-level=2", "-W", "max-wasm-stack=1M", hello]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The stack limit is the engine's: 10,000 nested calls fit in the
+    // default and not in 4 KiB.
+    let deep = scratch("max-wasm-stack").join("deep.wat");
+    std::fs::write(
+        &deep,
+        r#"(module
+          (func $down (param i32) (result i32)
+            (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+              (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1)))))))
+          (func (export "_start") (drop (call $down (i32.const 10000)))))"#,
+    )
+    .unwrap();
+    let deep = deep.to_str().unwrap();
+    assert!(run(&[deep]).status.success());
+    let out = run(&["-W", "max-wasm-stack=4096", deep]);
+    assert_eq!(out.status.code(), Some(134), "{}", stderr(&out));
+    let out = run(&["--dri", ".", hello]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err.contains("a similar argument exists: '--dir'") && err.lines().count() == 1, "{err}");
 }

@@ -53,6 +53,18 @@ impl Blob for TarBlob {
     }
 }
 
+/// Why the archive could not be read, after `index` good entries: the
+/// host's error where reading failed, else that this is no archive (the
+/// `tar` crate's own messages quote the header's bytes, which for a file
+/// that is not an archive are any bytes at all).
+fn unreadable(e: &std::io::Error, index: usize) -> TarError {
+    if e.raw_os_error().is_some() {
+        return TarError(format!("archive: {e}"));
+    }
+    let what = if index == 0 { "not a .tar archive" } else { "a damaged .tar archive" };
+    TarError(format!("{what} (entry {} has no valid header)", index + 1))
+}
+
 /// An entry's name as a path relative to the archive's root: leading `/`
 /// and `./` dropped; `None` for the root itself. A `..` component is
 /// refused (an archive that climbs out of itself).
@@ -62,7 +74,7 @@ fn relative(name: &[u8]) -> Result<Option<String>, String> {
     for c in name.split('/') {
         match c {
             "" | "." => {}
-            ".." => return Err(format!("{name:?} climbs out of the archive")),
+            ".." => return Err("a name that climbs out of the archive with ..".to_owned()),
             c => parts.push(c),
         }
     }
@@ -80,17 +92,19 @@ impl MemoryFs {
     /// not UTF-8 or that climbs out with `..`, a hard link to a name it
     /// has not given before, or does not fit the budget.
     pub fn from_tar(file: File, budget: u64) -> Result<MemoryFs, TarError> {
-        let shown = "archive";
-        let archive = Arc::new(file.try_clone().map_err(|e| TarError(format!("{shown}: {e}")))?);
+        let archive = Arc::new(file.try_clone().map_err(|e| TarError(format!("archive: {e}")))?);
         let fs = MemoryFs::with_budget(budget);
         let mut tar = tar::Archive::new(file);
-        let entries = tar.entries_with_seek().map_err(|e| TarError(format!("{shown}: {e}")))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| TarError(format!("{shown}: {e}")))?;
-            let raw = entry.path_bytes();
-            let name = relative(&raw).map_err(|e| TarError(format!("{shown}: {e}")))?;
+        let entries = tar.entries_with_seek().map_err(|e| unreadable(&e, 0))?;
+        for (index, entry) in entries.enumerate() {
+            let entry = entry.map_err(|e| unreadable(&e, index))?;
+            // Messages name an entry by its place, never by its name: an
+            // error quotes nothing read from the file (one line, no bytes
+            // of a file that may not be an archive at all).
+            let at = || format!("archive: entry {} (header at byte {})", index + 1, entry.raw_header_position());
+            let fail = |e: Errno| TarError(format!("{}: {e}", at()));
+            let name = relative(&entry.path_bytes()).map_err(|e| TarError(format!("{}: {e}", at())))?;
             let kind = entry.header().entry_type();
-            let fail = |e: Errno| TarError(format!("{shown}: {}: {}", String::from_utf8_lossy(&raw), e));
             let Some(name) = name else { continue };
             let link = || -> Result<String, TarError> {
                 let target = entry.link_name_bytes().ok_or_else(|| fail(Errno::INVAL))?;
@@ -105,12 +119,12 @@ impl MemoryFs {
                 tar::EntryType::Directory => fs.add_dir(&name).map_err(fail)?,
                 tar::EntryType::Symlink => fs.add_symlink(&name, &link()?).map_err(fail)?,
                 tar::EntryType::Link => {
-                    let target = relative(link()?.as_bytes()).map_err(|e| TarError(format!("{shown}: {e}")))?;
+                    let target = relative(link()?.as_bytes()).map_err(|e| TarError(format!("{}: {e}", at())))?;
                     fs.add_hard_link(&name, &target.unwrap_or_default()).map_err(fail)?;
                     continue;
                 }
                 tar::EntryType::GNUSparse => {
-                    return Err(TarError(format!("{shown}: {name}: sparse files are not supported")));
+                    return Err(TarError(format!("{}: a sparse file, which is not supported", at())));
                 }
                 // Devices and FIFOs have no meaning in a guest's tree.
                 _ => continue,
