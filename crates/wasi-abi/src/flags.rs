@@ -256,10 +256,11 @@ impl Rights {
         .union(Rights::PATH_REMOVE_DIRECTORY)
         .union(Rights::PATH_UNLINK_FILE);
 
-    /// Rights reported as a directory's inheriting rights: everything a
-    /// file or directory opened beneath it may do. wasi-libc asks
-    /// `path_open` for the rights it needs masked by these, so they must
-    /// include reading and writing.
+    /// Rights reported as a writable preopened directory's inheriting
+    /// rights: everything a file or directory opened beneath it may do.
+    /// wasi-libc asks `path_open` for the rights it needs masked by these,
+    /// so they include reading and writing (a directory that cannot be
+    /// written beneath reports them less `FD_WRITE`).
     pub const DIRECTORY_INHERITING: Rights = Rights::DIRECTORY_BASE.union(Rights::REGULAR_FILE_BASE);
 
     /// Rights that apply to a character device such as a terminal (no seek or tell, so that

@@ -25,6 +25,17 @@ use wasi_abi::{
     Timestamp, Whence,
 };
 
+/// The answer to a positional call (`fd_seek`, `fd_tell`, `fd_pread`,
+/// `fd_pwrite`) on stdio, whatever the host's stdio is: stdio are streams,
+/// as under wasmtime, so `ESPIPE` (`EBADF` for a transfer the fd cannot
+/// make at all: `fd_pwrite` on stdin, `fd_pread` on stdout). A program that
+/// tries a positional write first and falls back to `fd_write` on `ESPIPE`
+/// (Zig's stdout writer) then writes where the shell left the file, never
+/// over what came before it (docs/conformance.md).
+pub(crate) fn stdio_positional(transfer_allowed: bool) -> Errno {
+    if transfer_allowed { Errno::SPIPE } else { Errno::BADF }
+}
+
 /// A file or directory object in the fd table, other than a host fd.
 pub trait VirtualFile: fmt::Debug + Send {
     /// The type `fd_fdstat_get` and `fd_filestat_get` report (a regular

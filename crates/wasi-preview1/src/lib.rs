@@ -29,6 +29,7 @@ pub mod net;
 pub mod paths;
 mod poll;
 mod random;
+mod rights;
 mod system;
 pub mod trace;
 #[cfg(unix)]

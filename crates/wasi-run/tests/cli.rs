@@ -456,3 +456,28 @@ fn more_wasmtime_options_and_suggestions() {
     assert_eq!(out.status.code(), Some(2));
     assert!(err.contains("a similar argument exists: '--dir'") && err.lines().count() == 1, "{err}");
 }
+
+/// A guest that writes to stdout by position first (as Zig's stdout writer
+/// does) gets ESPIPE, as under wasmtime, and falls back to fd_write: what
+/// the shell wrote to the file before the guest is kept. fd_seek and
+/// fd_tell on stdout and fd_pread on a redirected stdin are ESPIPE too.
+#[test]
+fn positional_writes_keep_what_the_shell_wrote() {
+    let dir = scratch("positional");
+    let input = dir.join("in.txt");
+    std::fs::write(&input, "stdin is a file\n").unwrap();
+    let log = dir.join("log.txt");
+    let guest = programs().join("wat/stdio_positional.wat");
+    let script = r#"(echo header; "$0" "$1" < "$2") > "$3""#;
+    let status = std::process::Command::new("sh")
+        .args(["-c", script])
+        .arg(common::wasi_run_binary())
+        .arg(&guest)
+        .arg(&input)
+        .arg(&log)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(written, "header\nbody\npwrite=70 seek=70 tell=70 pread=70\n");
+}

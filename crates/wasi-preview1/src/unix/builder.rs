@@ -278,7 +278,9 @@ impl UnixSystemBuilder {
                     continue;
                 }
                 Some(Stdio::File(file)) => {
-                    slots.push(Some(Entry::virtual_file(file)));
+                    let mut entry = Entry::virtual_file(file);
+                    entry.stdio = true;
+                    slots.push(Some(entry));
                     continue;
                 }
                 Some(Stdio::Fd(fd)) => fd,
@@ -297,6 +299,7 @@ impl UnixSystemBuilder {
             let mut entry = Entry::new(fd, kind, filetype, access);
             entry.flags = host_fdflags(&entry);
             entry.shared = true;
+            entry.stdio = true;
             slots.push(Some(entry));
         }
         for p in self.preopens {

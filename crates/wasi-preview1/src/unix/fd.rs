@@ -154,6 +154,7 @@ pub(super) fn filestat_set_times(e: &mut Entry, atim: Timestamp, mtim: Timestamp
 }
 
 pub(super) fn pread(e: &mut Entry, bufs: &mut [IoSliceMut<'_>], offset: Filesize) -> Result<Size> {
+    e.positional(Some(false))?;
     if let Some(v) = e.virtual_mut() {
         return v.pread(bufs, offset);
     }
@@ -166,6 +167,7 @@ pub(super) fn pread(e: &mut Entry, bufs: &mut [IoSliceMut<'_>], offset: Filesize
 }
 
 pub(super) fn pwrite(e: &mut Entry, bufs: &[IoSlice<'_>], offset: Filesize) -> Result<Size> {
+    e.positional(Some(true))?;
     let flags = e.flags;
     if let Some(v) = e.virtual_mut() {
         return v.pwrite(bufs, offset, flags);
@@ -223,6 +225,7 @@ pub(super) fn readdir(e: &mut Entry, out: &mut DirentWriter<'_>, cookie: Dircook
 }
 
 pub(super) fn seek(e: &mut Entry, offset: Filedelta, whence: Whence) -> Result<Filesize> {
+    e.positional(None)?;
     if let Some(v) = e.virtual_mut() {
         return v.seek(offset, whence);
     }

@@ -59,9 +59,9 @@ pub(crate) fn timestamps(atim: Timestamp, mtim: Timestamp, flags: Fstflags) -> R
 }
 
 /// `path_open`. Rights are not enforced (docs/security.md): the host file
-/// is opened for reading and writing as `FD_READ`/`FD_READDIR` and
-/// `FD_WRITE` ask, and for writing when `TRUNC` does; beneath a read-only
-/// mount, writing, creating or truncating is `EPERM`.
+/// is opened for reading and writing as the rights ask
+/// ([`crate::rights::open_access`]); beneath a read-only mount, writing,
+/// creating or truncating is `EPERM`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn open(
     table: &mut FdTable,
@@ -80,8 +80,7 @@ pub(crate) fn open(
         // kernels created a regular file. Decided here for every host.
         return Err(Errno::INVAL);
     }
-    let write = base.contains(Rights::FD_WRITE) || oflags.contains(Oflags::TRUNC);
-    let read = base.intersects(Rights::FD_READ | Rights::FD_READDIR) || !write;
+    let (read, write) = crate::rights::open_access(base, oflags);
     let readonly = table.get(fd)?.readonly;
     if readonly && (write || oflags.contains(Oflags::CREAT)) {
         return Err(Errno::PERM);

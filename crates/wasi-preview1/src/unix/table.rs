@@ -91,6 +91,10 @@ pub(crate) struct Entry {
     pub(crate) readonly: bool,
     /// `fd_readdir` state, made on first use.
     pub(crate) readdir: Option<Box<DirStream>>,
+    /// One of the guest's stdio fds (0, 1, 2 as built, wherever renumbered
+    /// since): a stream for the positional calls
+    /// ([`crate::file::stdio_positional`]).
+    pub(crate) stdio: bool,
     /// The host file description is shared with other processes (stdio):
     /// its flags are never changed, `NONBLOCK` is emulated, and the file's
     /// metadata changes only as far as its access mode allows.
@@ -129,6 +133,7 @@ impl Entry {
             preopen: None,
             readonly: false,
             readdir: None,
+            stdio: false,
             shared: false,
         }
     }
@@ -191,6 +196,21 @@ impl Entry {
         if matches!(self.kind, Kind::File | Kind::Device) { Ok(self) } else { Err(Errno::SPIPE) }
     }
 
+    /// Fails a positional call on stdio: `ESPIPE`, or `EBADF` where the
+    /// transfer (`Some(write)`) is one the fd cannot make.
+    #[inline]
+    pub(crate) fn positional(&self, transfer: Option<bool>) -> Result<&Self, Errno> {
+        if !self.stdio {
+            return Ok(self);
+        }
+        let allowed = match transfer {
+            None => true,
+            Some(true) => self.access.write,
+            Some(false) => self.access.read,
+        };
+        Err(crate::file::stdio_positional(allowed))
+    }
+
     /// Whether transfers must be made non-blocking one by one: the guest
     /// asked for `NONBLOCK` on a shared stream, device or socket.
     #[inline]
@@ -234,13 +254,13 @@ impl Entry {
     /// description rule out. (base, inheriting)
     pub(crate) fn rights(&self) -> (Rights, Rights) {
         let (mut base, inheriting) = match self.kind {
-            Kind::Dir => return (Rights::DIRECTORY_BASE, Rights::DIRECTORY_INHERITING),
+            Kind::Dir => return crate::rights::directory(self.preopen.is_some(), self.readonly),
             Kind::File => (Rights::REGULAR_FILE_BASE, Rights::empty()),
             Kind::Device => (Rights::REGULAR_FILE_BASE - Rights::FD_ALLOCATE - Rights::FD_ADVISE, Rights::empty()),
             Kind::Stream => (Rights::TTY_BASE, Rights::empty()),
             Kind::Socket => (Rights::SOCKET_BASE, Rights::empty()),
             Kind::Virtual => match self.filetype {
-                Filetype::Directory => (Rights::DIRECTORY_BASE, Rights::DIRECTORY_INHERITING),
+                Filetype::Directory => return crate::rights::directory(self.preopen.is_some(), self.readonly),
                 Filetype::RegularFile | Filetype::BlockDevice => (Rights::REGULAR_FILE_BASE, Rights::empty()),
                 _ => (Rights::TTY_BASE, Rights::empty()),
             },

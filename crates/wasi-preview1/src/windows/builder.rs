@@ -278,6 +278,7 @@ impl WindowsSystemBuilder {
             };
             let mut entry = Entry::new(Object::File(file));
             entry.device = device;
+            entry.stdio = true;
             if append {
                 entry.flags = Fdflags::APPEND;
             }

@@ -68,11 +68,14 @@ struct Entry {
     /// A character device that is no console (`NUL`): seekable, so its
     /// rights are a file's (wasi-libc's `isatty` is false), as on Unix.
     device: bool,
+    /// One of the guest's stdio fds: a stream for the positional calls
+    /// ([`crate::file::stdio_positional`]).
+    stdio: bool,
 }
 
 impl Entry {
     fn new(object: Object) -> Self {
-        Entry { object, flags: Fdflags::empty(), preopen: None, readonly: false, device: false }
+        Entry { object, flags: Fdflags::empty(), preopen: None, readonly: false, device: false, stdio: false }
     }
 
     fn file(&self) -> &dyn VirtualFile {
@@ -98,6 +101,20 @@ impl Entry {
         }
     }
 
+    /// Fails a positional call on stdio: `ESPIPE`, or `EBADF` where the
+    /// transfer (`Some(write)`) is one the fd cannot make.
+    fn positional(&self, transfer: Option<bool>) -> Result<()> {
+        if !self.stdio {
+            return Ok(());
+        }
+        let allowed = match transfer {
+            None => true,
+            Some(true) => self.file().writable(),
+            Some(false) => self.file().readable(),
+        };
+        Err(crate::file::stdio_positional(allowed))
+    }
+
     /// `EPERM` beneath a read-only mount.
     fn mutable(&self) -> Result<()> {
         if self.readonly { Err(Errno::PERM) } else { Ok(()) }
@@ -106,7 +123,7 @@ impl Entry {
     fn rights(&self) -> (Rights, Rights) {
         let file = self.file();
         let (mut base, inheriting) = match file.filetype() {
-            Filetype::Directory => return (Rights::DIRECTORY_BASE, Rights::DIRECTORY_INHERITING),
+            Filetype::Directory => return crate::rights::directory(self.preopen.is_some(), self.readonly),
             Filetype::RegularFile | Filetype::BlockDevice => (Rights::REGULAR_FILE_BASE, Rights::empty()),
             Filetype::CharacterDevice if self.device => {
                 (Rights::REGULAR_FILE_BASE - Rights::FD_ALLOCATE - Rights::FD_ADVISE, Rights::empty())
@@ -351,6 +368,7 @@ impl System for WindowsSystem {
 
     fn fd_pread(&mut self, fd: Fd, bufs: &mut [IoSliceMut<'_>], offset: Filesize) -> Result<Size> {
         let e = self.table.get_mut(fd)?;
+        e.positional(Some(false))?;
         if !matches!(e.file().filetype(), Filetype::RegularFile | Filetype::Directory) {
             return Err(Errno::SPIPE);
         }
@@ -373,6 +391,7 @@ impl System for WindowsSystem {
 
     fn fd_pwrite(&mut self, fd: Fd, bufs: &[IoSlice<'_>], offset: Filesize) -> Result<Size> {
         let e = self.table.get_mut(fd)?;
+        e.positional(Some(true))?;
         if !matches!(e.file().filetype(), Filetype::RegularFile | Filetype::Directory) {
             return Err(Errno::SPIPE);
         }
@@ -398,7 +417,9 @@ impl System for WindowsSystem {
     }
 
     fn fd_seek(&mut self, fd: Fd, offset: Filedelta, whence: Whence) -> Result<Filesize> {
-        self.table.get_mut(fd)?.file_mut().seek(offset, whence)
+        let e = self.table.get_mut(fd)?;
+        e.positional(None)?;
+        e.file_mut().seek(offset, whence)
     }
 
     fn fd_sync(&mut self, fd: Fd) -> Result<()> {
@@ -406,7 +427,9 @@ impl System for WindowsSystem {
     }
 
     fn fd_tell(&mut self, fd: Fd) -> Result<Filesize> {
-        self.table.get_mut(fd)?.file_mut().seek(0, Whence::Cur)
+        let e = self.table.get_mut(fd)?;
+        e.positional(None)?;
+        e.file_mut().seek(0, Whence::Cur)
     }
 
     fn fd_write(&mut self, fd: Fd, bufs: &[IoSlice<'_>]) -> Result<Size> {
@@ -473,8 +496,7 @@ impl System for WindowsSystem {
         if oflags.contains(Oflags::CREAT | Oflags::DIRECTORY) {
             return Err(Errno::INVAL);
         }
-        let write = fs_rights_base.contains(Rights::FD_WRITE) || oflags.contains(Oflags::TRUNC);
-        let read = fs_rights_base.intersects(Rights::FD_READ | Rights::FD_READDIR) || !write;
+        let (read, write) = crate::rights::open_access(fs_rights_base, oflags);
         if readonly && (write || oflags.contains(Oflags::CREAT)) {
             return Err(Errno::PERM);
         }
