@@ -7,6 +7,8 @@
 //! to the library.
 
 mod aliases;
+#[cfg(unix)]
+mod alloc;
 mod argv;
 mod host;
 mod limits;
@@ -24,6 +26,12 @@ use wasi_preview1::NetPolicy;
 use wasi_preview1::{Deterministic, Tracer};
 use wasi_wasmi::{Exit, Finished, Limits, Run, engine_config_for};
 use wasmi::{Engine, ExternType, Module, Val, ValType};
+
+/// Large blocks (linear memories) start on a page boundary, so guest
+/// buffers keep their alignment on the host (docs/performance.md).
+#[cfg(unix)]
+#[global_allocator]
+static ALLOCATOR: alloc::PageAligned = alloc::PageAligned;
 
 /// The exit status after a trap (128 + SIGABRT, as a native abort).
 const TRAP_STATUS: u8 = 134;
