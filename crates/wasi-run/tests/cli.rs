@@ -480,4 +480,19 @@ fn positional_writes_keep_what_the_shell_wrote() {
     assert!(status.success());
     let written = std::fs::read_to_string(&log).unwrap();
     assert_eq!(written, "header\nbody\npwrite=70 seek=70 tell=70 pread=70\n");
+    // The same with a real Zig 0.17 program, whose stdout writer does this.
+    let zig = common::zig_guest("stdio").unwrap();
+    let data = format!("{}::data", programs().join("fixtures/data").display());
+    let script = r#"(echo header; "$0" --dir "$1" "$2" arg) > "$3""#;
+    let status = std::process::Command::new("sh")
+        .args(["-c", script])
+        .arg(common::wasi_run_binary())
+        .arg(&data)
+        .arg(&zig)
+        .arg(&log)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(written, "header\narg 1: arg\ngiven.txt: given\nzig stdio ok\n");
 }

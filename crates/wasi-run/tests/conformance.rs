@@ -35,7 +35,7 @@ mod common;
 
 use common::{
     c_guest, copy_tree, give_to_test_user, go_guest, make_read_only, make_writable, programs, rust_guests, scratch,
-    snapshot, wasi_run_unprivileged,
+    snapshot, wasi_run_unprivileged, zig_guest,
 };
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde::Deserialize;
@@ -91,6 +91,7 @@ enum Lang {
     Rust,
     C,
     Go,
+    Zig,
     Wat,
 }
 
@@ -100,6 +101,7 @@ impl Lang {
             Lang::Rust => "rust/src/bin",
             Lang::C => "c",
             Lang::Go => "go",
+            Lang::Zig => "zig",
             Lang::Wat => "wat",
         }
     }
@@ -117,6 +119,7 @@ impl Lang {
                 let is_program = match self {
                     Lang::Rust => ext == "rs",
                     Lang::C => ext == "c",
+                    Lang::Zig => ext == "zig",
                     Lang::Wat => ext == "wat",
                     Lang::Go => e.file_type().unwrap().is_dir(),
                 };
@@ -132,6 +135,7 @@ impl Lang {
             Lang::Rust => rust_guests()?.join(format!("{program}.wasm")),
             Lang::C => c_guest(program)?,
             Lang::Go => go_guest(program)?,
+            Lang::Zig => zig_guest(program)?,
             Lang::Wat => programs().join("wat").join(format!("{program}.wat")),
         };
         if path.exists() { Ok(path) } else { Err(format!("no program {program} ({})", path.display())) }
@@ -269,7 +273,7 @@ fn driven_by_tests() -> String {
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
-    let langs = [Lang::Rust, Lang::C, Lang::Go, Lang::Wat];
+    let langs = [Lang::Rust, Lang::C, Lang::Go, Lang::Zig, Lang::Wat];
     for lang in langs {
         for (name, program, spec) in specs(lang) {
             let both = spec.both_resolvers.unwrap_or(!spec.dirs.is_empty());

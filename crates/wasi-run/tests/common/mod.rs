@@ -96,11 +96,44 @@ pub(crate) fn go_guest(name: &str) -> Result<PathBuf, String> {
     Ok(out)
 }
 
+/// Builds one Zig guest (`programs/zig/NAME.zig`) for wasm32-wasi, with
+/// PyPI's ziglang from the guest virtual environment (`$ZIG` names another
+/// `zig`).
+pub(crate) fn zig_guest(name: &str) -> Result<PathBuf, String> {
+    let out = guest_dir().join("zig").join(format!("{name}.wasm"));
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let src = programs().join("zig").join(format!("{name}.zig"));
+    let mut cmd = match std::env::var_os("ZIG") {
+        Some(zig) => Command::new(zig),
+        None => {
+            let python = guest_venv().map_or_else(|| PathBuf::from("python3"), |v| v.join("bin/python"));
+            let mut cmd = Command::new(python);
+            cmd.args(["-m", "ziglang"]);
+            cmd
+        }
+    };
+    // Zig's caches go beside the guests, not into the user's home.
+    let cache = guest_dir().join("zig-cache");
+    cmd.env("ZIG_GLOBAL_CACHE_DIR", &cache).env("ZIG_LOCAL_CACHE_DIR", &cache);
+    cmd.args(["build-exe", "-target", "wasm32-wasi", "-O", "ReleaseSmall"]).arg(format!("-femit-bin={}", out.display()));
+    cmd.arg(&src);
+    run_tool(&mut cmd, &format!("building Zig guest {name} (is PyPI's ziglang installed?)"))?;
+    Ok(out)
+}
+
 /// A `go` command for wasip1 guests, in module mode.
 pub(crate) fn go() -> Command {
     let mut cmd = Command::new(go_binary());
     cmd.env("GOOS", "wasip1").env("GOARCH", "wasm").env("GOFLAGS", "-mod=mod");
     cmd
+}
+
+/// The virtual environment `.ci/install-toolchains` puts Go and Zig in.
+fn guest_venv() -> Option<PathBuf> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")));
+    cache.map(|c| c.join("wasi-run/guest-venv")).filter(|p| p.exists())
 }
 
 /// The `go` command: `$GO`, else `go` on `PATH`, else the virtual
@@ -113,10 +146,7 @@ fn go_binary() -> PathBuf {
     if Command::new("go").arg("version").output().is_ok_and(|o| o.status.success()) {
         return "go".into();
     }
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")));
-    if let Some(venv_go) = cache.map(|c| c.join("wasi-run/go-venv/bin/go")).filter(|p| p.exists()) {
+    if let Some(venv_go) = guest_venv().map(|v| v.join("bin/go")).filter(|p| p.exists()) {
         return venv_go;
     }
     let scripts = Command::new("python3")
