@@ -147,6 +147,9 @@ pub enum wasirun_outcome {
     /// entry point is missing or unusable, or the system could not be
     /// built. [`wasirun_result_message`] says why.
     WASIRUN_FAILED = 4,
+    /// The host gave the guest up during a call in slices
+    /// ([`wasirun_instance_abandon`]).
+    WASIRUN_ABANDONED = 5,
 }
 
 /// The type of a [`wasirun_val`].
@@ -832,6 +835,7 @@ fn ended(exit: &Exit, values: Vec<Val>) -> wasirun_result {
         Exit::Trap(e) => (wasirun_outcome::WASIRUN_TRAPPED, -1, e.to_string()),
         Exit::OutOfFuel => (wasirun_outcome::WASIRUN_OUT_OF_FUEL, -1, "out of fuel".to_string()),
         Exit::Timeout => (wasirun_outcome::WASIRUN_TIMED_OUT, -1, "time limit exceeded".to_string()),
+        Exit::Abandoned => (wasirun_outcome::WASIRUN_ABANDONED, -1, "abandoned during a call".to_string()),
     };
     wasirun_result {
         outcome,

@@ -601,7 +601,7 @@ fn run(s: &Settings, open_stdio: [bool; 3]) -> Result<u8, Failure> {
     let bytes =
         std::fs::read(&cli.module).map_err(|e| Failure(load_status, format!("cannot read {name}: {e}{hint}")))?;
     let system = build_system(s, open_stdio)?;
-    let limits = Limits { fuel: s.fuel, max_memory: s.max_memory.as_ref().map(|m| m.value), timeout: None };
+    let limits = Limits { fuel: s.fuel, max_memory: s.max_memory.as_ref().map(|m| m.value), ..Limits::default() };
     let engine = Engine::new(&engine_config(s, &limits)?);
     let module =
         load_module(&engine, &cli.module, &bytes).map_err(|reason| Failure(load_status, format!("{reason}{hint}")))?;
@@ -706,7 +706,8 @@ fn status(s: &Settings, finished: Finished<()>, open_refused: usize) -> Result<u
             }
             Ok(*code as u8)
         }
-        Exit::Trap(_) => Err(Failure(TRAP_STATUS, describe(&finished.exit))),
+        // The CLI never runs a guest in slices, so never abandons one.
+        Exit::Trap(_) | Exit::Abandoned => Err(Failure(TRAP_STATUS, describe(&finished.exit))),
         Exit::OutOfFuel => Err(Failure(FUEL_STATUS, format!("the guest used up its --fuel {}", s.fuel.unwrap_or(0)))),
         // The CLI's watchdog stops a guest at its deadline; this is the
         // library's own time limit, not used here.
@@ -721,6 +722,7 @@ fn describe(exit: &Exit) -> String {
         Exit::Trap(e) => format!("trap: {}", one_line(e)),
         Exit::OutOfFuel => "out of fuel".into(),
         Exit::Timeout => "timed out".into(),
+        Exit::Abandoned => "abandoned".into(),
     }
 }
 

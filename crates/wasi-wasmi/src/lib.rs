@@ -16,16 +16,20 @@
 
 pub mod signatures;
 
+pub mod host_funcs;
 mod preview0;
 mod preview1;
 mod run;
+pub mod waits;
 mod wasmedge;
 
+pub use host_funcs::{HostCall, HostFn, MemoryRange};
 pub use run::{
-    Exit, FUEL_SLICE, Finished, Guest, Limits, MAX_RECURSION_DEPTH, MAX_STACK_BYTES, Run, RunError,
-    TABLE_ELEMENT_BYTES, engine_config, engine_config_for, run_command,
+    Exit, FUEL_SLICE, Finished, Guest, Limits, MAX_RECURSION_DEPTH, MAX_STACK_BYTES, Run, RunError, Slice, Step,
+    TABLE_ELEMENT_BYTES, TIME_CHECK_FUEL, engine_config, engine_config_for, run_command,
 };
 pub use signatures::{SIGNATURES, Signature, WasmType};
+pub use waits::Wait;
 pub use wasi_abi::{MAX_POLL_SUBSCRIPTIONS, POLL_INLINE};
 pub use wasmedge::add_wasmedge_sockets;
 
@@ -51,6 +55,10 @@ pub struct WasiCtx<S> {
     memory: Option<Memory>,
     /// Past it, every import ends the guest ([`DeadlinePassed`]).
     deadline: Option<std::time::Instant>,
+    /// Non-blocking mode ([`waits`]): the system never waits, and a call
+    /// that would is kept in `blocked` while the guest is suspended.
+    nonblocking: bool,
+    blocked: Option<waits::Blocked<S>>,
 }
 
 /// The trap an import raises once the run's deadline has passed
@@ -69,7 +77,7 @@ impl wasmi_core::HostError for DeadlinePassed {}
 impl<S> WasiCtx<S> {
     /// Wraps a system.
     pub fn new(system: S) -> Self {
-        WasiCtx { system, memory: None, deadline: None }
+        WasiCtx { system, memory: None, deadline: None, nonblocking: false, blocked: None }
     }
 
     /// The system.
@@ -95,7 +103,38 @@ impl<S> WasiCtx<S> {
         S: System,
     {
         self.deadline = deadline;
-        self.system.set_deadline(deadline);
+        self.tell_system_deadline();
+    }
+
+    /// Turns non-blocking mode on or off ([`waits`]): while it is on, the
+    /// system's deadline is always past, so no call waits, and a call that
+    /// would have waited suspends the guest with [`waits::WouldBlock`].
+    pub(crate) fn set_nonblocking(&mut self, on: bool)
+    where
+        S: System,
+    {
+        self.nonblocking = on;
+        self.tell_system_deadline();
+    }
+
+    /// The deadline the system keeps: the run's, or (non-blocking) one
+    /// already past.
+    fn tell_system_deadline(&mut self)
+    where
+        S: System,
+    {
+        let now = std::time::Instant::now();
+        self.system.set_deadline(if self.nonblocking { Some(now) } else { self.deadline });
+    }
+
+    /// The call that suspended the guest, if one did.
+    pub(crate) fn take_blocked(&mut self) -> Option<waits::Blocked<S>> {
+        self.blocked.take()
+    }
+
+    /// The guest's memory, once known.
+    pub(crate) fn memory(&self) -> Option<Memory> {
+        self.memory
     }
 
     /// Sets the memory the imports read and write. Without it, the first
@@ -113,6 +152,8 @@ pub(crate) enum Fail {
     Errno(Errno),
     /// The guest exits with this status.
     Exit(i32),
+    /// In non-blocking mode: the call would have blocked, waiting for this.
+    Block(waits::Wait),
 }
 
 impl From<Errno> for Fail {
@@ -138,7 +179,61 @@ fn errno_result(r: Result<(), Fail>) -> Result<u32, wasmi::Error> {
         Ok(()) => Ok(0),
         Err(Fail::Errno(e)) => Ok(u32::from(e.raw())),
         Err(Fail::Exit(code)) => Err(wasmi::Error::i32_exit(code)),
+        // Only in non-blocking mode, where the import keeps the call
+        // instead of answering; never seen by a guest otherwise.
+        Err(Fail::Block(_)) => Ok(u32::from(Errno::AGAIN.raw())),
     }
+}
+
+/// How an import may wait, in non-blocking mode ([`waits`]).
+#[derive(Clone, Copy)]
+enum Waits {
+    /// It never waits.
+    Never,
+    /// It waits on this fd, this way.
+    Fd(u32, waits::Interest),
+    /// `sched_yield`: it gives way, and may go on at once.
+    Yield,
+}
+
+/// One import call: `f` with the guest's memory and the system, its answer
+/// as the wasm result, and the run's deadline checked. In non-blocking
+/// mode a call that `waits` and would have blocked suspends the guest
+/// instead ([`waits::WouldBlock`]), kept to be tried again.
+#[inline(always)]
+fn import<T, S, F>(
+    caller: &mut Caller<'_, T>,
+    get: fn(&mut T) -> &mut WasiCtx<S>,
+    waits: Waits,
+    f: F,
+) -> Result<u32, wasmi::Error>
+where
+    S: System + 'static,
+    F: Fn(&mut GuestMemory<'_>, &mut S) -> Result<(), Fail> + Copy + Send + 'static,
+{
+    let mut r = with_memory(caller, get, f);
+    if !matches!(waits, Waits::Never) && get(caller.data_mut()).nonblocking {
+        let ctx = get(caller.data_mut());
+        r = match waits {
+            Waits::Fd(fd, interest) => waits::fd_would_block(&mut ctx.system, r, fd, interest),
+            Waits::Yield if r.is_ok() => Err(Fail::Block(waits::Wait::default())),
+            _ => r,
+        };
+        if let Err(Fail::Block(wait)) = r {
+            let retry: waits::Retry<S> = match waits {
+                Waits::Fd(fd, interest) => Box::new(move |mem, sys| {
+                    let r = f(mem, sys);
+                    waits::fd_would_block(sys, r, fd, interest)
+                }),
+                _ => Box::new(|_, _| Ok(())),
+            };
+            ctx.blocked = Some(waits::Blocked { wait, retry });
+            return Err(wasmi::Error::host(waits::WouldBlock));
+        }
+    }
+    let r = errno_result(r);
+    check_deadline(caller, get)?;
+    r
 }
 
 /// Runs `f` with the guest's memory and the system. A module without a
@@ -241,13 +336,70 @@ macro_rules! register_imports {
                 r
             })?;
     };
-    (@one $linker:ident, $module:ident, $get:ident, $imp:expr, $name:ident ( $($p:ident : $t:ident),* )) => {
-        $linker.func_wrap($module, stringify!($name),
+    // poll_oneoff: in non-blocking mode, relative clocks are fixed at the
+    // first try, and a poll that finds nothing ready suspends the guest.
+    (@one $linker:ident, $module:ident, $get:ident, $imp:expr, poll_oneoff ( $($p:ident : $t:ident),* )) => {
+        $linker.func_wrap($module, "poll_oneoff",
             move |mut caller: Caller<'_, T>, $($p: $t),*| -> Result<u32, wasmi::Error> {
-                let r = errno_result(with_memory(&mut caller, $get, |mem, sys| $imp(mem, sys, $($p),*)));
+                if !$get(caller.data_mut()).nonblocking {
+                    return import(&mut caller, $get, Waits::Never, move |mem, sys| $imp(mem, sys, $($p),*));
+                }
+                let mut anchors = waits::Anchors::new();
+                let r = with_memory(&mut caller, $get, |mem, sys| poll_anchored!($module)(mem, sys, $($p,)* &mut anchors));
+                if let Err(Fail::Block(wait)) = r {
+                    let retry = Box::new(move |mem: &mut GuestMemory<'_>, sys: &mut S| {
+                        poll_anchored!($module)(mem, sys, $($p,)* &mut anchors)
+                    });
+                    $get(caller.data_mut()).blocked = Some(waits::Blocked { wait, retry });
+                    return Err(wasmi::Error::host(waits::WouldBlock));
+                }
+                let r = errno_result(r);
                 check_deadline(&mut caller, $get)?;
                 r
             })?;
+    };
+    (@one $linker:ident, $module:ident, $get:ident, $imp:expr, $name:ident ( $($p:ident : $t:ident),* )) => {
+        $linker.func_wrap($module, stringify!($name),
+            move |mut caller: Caller<'_, T>, $($p: $t),*| -> Result<u32, wasmi::Error> {
+                import(&mut caller, $get, waits_of!($name $(, $p)*), move |mem, sys| $imp(mem, sys, $($p),*))
+            })?;
+    };
+}
+
+/// How the import `$name` may wait ([`Waits`]), given its parameters (the
+/// first is the fd of those that wait on one).
+macro_rules! waits_of {
+    (fd_read, $fd:ident $(, $rest:ident)*) => {
+        Waits::Fd($fd, waits::Interest::Read)
+    };
+    (sock_recv, $fd:ident $(, $rest:ident)*) => {
+        Waits::Fd($fd, waits::Interest::Read)
+    };
+    (sock_accept, $fd:ident $(, $rest:ident)*) => {
+        Waits::Fd($fd, waits::Interest::Read)
+    };
+    (fd_write, $fd:ident $(, $rest:ident)*) => {
+        Waits::Fd($fd, waits::Interest::Write)
+    };
+    (sock_send, $fd:ident $(, $rest:ident)*) => {
+        Waits::Fd($fd, waits::Interest::Write)
+    };
+    (sched_yield $(, $rest:ident)*) => {
+        Waits::Yield
+    };
+    ($name:ident $(, $rest:ident)*) => {
+        Waits::Never
+    };
+}
+
+/// The non-blocking `poll_oneoff` of preview1 (`MODULE`) or preview0
+/// (`MODULE0`).
+macro_rules! poll_anchored {
+    (MODULE) => {
+        preview1::poll_oneoff_anchored
+    };
+    (MODULE0) => {
+        preview0::poll_oneoff_anchored
     };
 }
 for_each_preview1_import!(register_imports);

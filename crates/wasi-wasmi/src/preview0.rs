@@ -57,5 +57,18 @@ pub(crate) fn poll_oneoff<S: System>(
     nsubs: u32,
     nevents: u32,
 ) -> R {
-    poll_oneoff_as::<S, Subscription0>(mem, sys, in_, out, nsubs, nevents)
+    poll_oneoff_as::<S, Subscription0>(mem, sys, in_, out, nsubs, nevents, None)
+}
+
+/// [`poll_oneoff`] in non-blocking mode ([`crate::waits`]).
+pub(crate) fn poll_oneoff_anchored<S: System>(
+    mem: &mut GuestMemory<'_>,
+    sys: &mut S,
+    in_: u32,
+    out: u32,
+    nsubs: u32,
+    nevents: u32,
+    anchors: &mut crate::waits::Anchors,
+) -> R {
+    poll_oneoff_as::<S, Subscription0>(mem, sys, in_, out, nsubs, nevents, Some(anchors))
 }

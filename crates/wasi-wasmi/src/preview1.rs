@@ -412,10 +412,26 @@ pub(crate) fn poll_oneoff<S: System>(
     nsubs: u32,
     nevents: u32,
 ) -> R {
-    poll_oneoff_as::<S, Subscription>(mem, sys, in_, out, nsubs, nevents)
+    poll_oneoff_as::<S, Subscription>(mem, sys, in_, out, nsubs, nevents, None)
 }
 
-/// `poll_oneoff` with subscriptions in layout `L`.
+/// [`poll_oneoff`] in non-blocking mode ([`crate::waits`]).
+pub(crate) fn poll_oneoff_anchored<S: System>(
+    mem: &mut GuestMemory<'_>,
+    sys: &mut S,
+    in_: u32,
+    out: u32,
+    nsubs: u32,
+    nevents: u32,
+    anchors: &mut crate::waits::Anchors,
+) -> R {
+    poll_oneoff_as::<S, Subscription>(mem, sys, in_, out, nsubs, nevents, Some(anchors))
+}
+
+/// `poll_oneoff` with subscriptions in layout `L`. With `anchors` (the
+/// non-blocking mode, [`crate::waits`]), relative clocks are fixed to the
+/// absolute times in it (computed on the first try), and a poll that finds
+/// nothing ready writes nothing and is `Fail::Block` with what it waits for.
 pub(crate) fn poll_oneoff_as<S: System, L: Layout + Into<Subscription>>(
     mem: &mut GuestMemory<'_>,
     sys: &mut S,
@@ -423,6 +439,7 @@ pub(crate) fn poll_oneoff_as<S: System, L: Layout + Into<Subscription>>(
     out: u32,
     nsubs: u32,
     nevents: u32,
+    anchors: Option<&mut crate::waits::Anchors>,
 ) -> R {
     let raw = mem.read_array::<L>(in_, nsubs)?;
     mem.check_array(out, nsubs, Event::SIZE, Event::ALIGN)?;
@@ -434,8 +451,15 @@ pub(crate) fn poll_oneoff_as<S: System, L: Layout + Into<Subscription>>(
     for s in raw {
         subs.push(s?.into());
     }
+    let blocking = anchors.is_none();
+    if let Some(anchors) = anchors {
+        crate::waits::anchor(sys, &mut subs, anchors);
+    }
     let mut events: SmallVec<[Event; POLL_INLINE]> = SmallVec::from_elem(Event::default(), subs.len());
     let n = (sys.poll_oneoff(&subs, &mut events)? as usize).min(events.len());
+    if n == 0 && !blocking {
+        return Err(Fail::Block(crate::waits::poll_wait(sys, &subs)));
+    }
     for (i, ev) in events[..n].iter().enumerate() {
         mem.write(out + i as u32 * Event::SIZE, ev)?;
     }

@@ -1,14 +1,18 @@
 //! Running a guest: instantiate, initialise a reactor, call `_start` or a
 //! chosen export, within optional limits, and collect how it ended.
 
-use crate::{DeadlinePassed, WasiCtx, add_preview0_to_linker, add_to_linker, add_wasmedge_sockets};
+use crate::host_funcs::{HostCall, HostFunc, MemoryRange};
+use crate::waits::{Blocked, Wait, WouldBlock};
+use crate::{DeadlinePassed, WasiCtx, add_preview0_to_linker, add_to_linker, add_wasmedge_sockets, errno_result};
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use wasi_abi::GuestMemory;
 use wasi_preview1::System;
 use wasmi::errors::{MemoryError, TableError};
 use wasmi::{
-    CompilationMode, Config, Engine, Extern, ExternType, Func, Linker, Module, ResourceLimiter, ResumableCall, Store,
-    TrapCode, Val, ValType,
+    Caller, CompilationMode, Config, Engine, Extern, ExternType, Func, FuncType, Linker, Module, ResourceLimiter,
+    ResumableCall, ResumableCallHostTrap, ResumableCallOutOfFuel, Store, TrapCode, Val, ValType,
 };
 use wasmi_core::LimiterError;
 
@@ -24,6 +28,11 @@ pub const MAX_STACK_BYTES: usize = 1 << 30;
 /// deadline is checked each time a slice is used up (a few milliseconds of
 /// interpretation).
 pub const FUEL_SLICE: u64 = 4_000_000;
+
+/// Fuel given to a guest at a time within a [`Slice::time`]: the slice's
+/// end is checked each time it is used up (well under a millisecond of
+/// interpretation on any machine wasi-run targets).
+pub const TIME_CHECK_FUEL: u64 = 100_000;
 
 /// The engine configuration for real programs: functions are validated
 /// when the module loads (so an invalid module is refused before it runs)
@@ -55,7 +64,18 @@ pub fn engine_config() -> Config {
 #[must_use]
 pub fn engine_config_for(limits: &Limits) -> Config {
     let mut config = engine_config();
-    config.consume_fuel(limits.needs_fuel());
+    if limits.needs_fuel() {
+        // Translating a function on its first call costs no fuel: wasmi
+        // charges it outside any resumable point, so a translation that
+        // ran out of fuel would end the guest even between slices of an
+        // unlimited run. Fuel then counts execution alone (wasmi's
+        // default copy cost is kept).
+        config.consume_fuel(true).fuel_cost(wasmi::CustomFuelCosts {
+            bytes_copied_per_fuel: 64,
+            fuel_per_bytes_translated: 0,
+            fuel_per_bytes_validated: 0,
+        });
+    }
     config
 }
 
@@ -63,8 +83,9 @@ pub fn engine_config_for(limits: &Limits) -> Config {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Limits {
     /// Fuel the guest may use, in wasmi's units: roughly one per wasm
-    /// instruction executed, more for some operations and for translating
-    /// each function on its first call. Running out ends the guest with
+    /// instruction executed, more for some operations (bulk copies).
+    /// Translating a function on its first call costs none
+    /// ([`engine_config_for`]). Running out ends the guest with
     /// [`Exit::OutOfFuel`].
     pub fuel: Option<u64>,
     /// The most bytes the guest's linear memories and tables may take
@@ -83,13 +104,18 @@ pub struct Limits {
     /// `sock_connect` still handshaking, and a file system that hangs in
     /// the kernel. A `start` section runs without the time limit.
     pub timeout: Option<Duration>,
+    /// Meter fuel even without a fuel or time limit, so that calls can run
+    /// in fuel or time slices ([`Guest::start`] with [`Slice::fuel`] or
+    /// [`Slice::time`]). Metering costs a few percent of interpretation
+    /// speed (docs/performance.md), so it is off unless asked for.
+    pub metered: bool,
 }
 
 impl Limits {
     /// Whether the engine needs fuel metering for these limits.
     #[must_use]
     pub fn needs_fuel(&self) -> bool {
-        self.fuel.is_some() || self.timeout.is_some()
+        self.fuel.is_some() || self.timeout.is_some() || self.metered
     }
 }
 
@@ -122,18 +148,20 @@ impl fmt::Display for RunError {
                 ),
                 ErrorKind::Linker(LinkerError::InvalidTypeDefinition { name, expected, found }) => write!(
                     f,
-                    "import `{}::{}` is declared {} but wasi-run provides {}",
+                    "import `{}::{}` is declared {} but {} {}",
                     name.module(),
                     name.name(),
                     WasmNotation(expected),
+                    provider(name.module()),
                     WasmNotation(found)
                 ),
                 ErrorKind::Instantiation(InstantiationError::FuncTypeMismatch { name, expected, actual }) => write!(
                     f,
-                    "import `{}::{}` is declared {} but wasi-run provides {}",
+                    "import `{}::{}` is declared {} but {} {}",
                     name.module(),
                     name.name(),
                     WasmNotation(&ExternType::Func(expected.clone())),
+                    provider(name.module()),
                     WasmNotation(&ExternType::Func(actual.clone()))
                 ),
                 _ => write!(f, "{e}"),
@@ -145,6 +173,11 @@ impl fmt::Display for RunError {
 }
 
 impl std::error::Error for RunError {}
+
+/// Who defines the imports of `module`, for a type mismatch's message.
+fn provider(module: &str) -> &'static str {
+    if module == crate::MODULE || module == crate::MODULE0 { "wasi-run provides" } else { "the host defines" }
+}
 
 /// An import's type in the text format's notation: `(func (param i32) (result i32))`.
 struct WasmNotation<'a>(&'a ExternType);
@@ -203,6 +236,8 @@ pub enum Exit {
     OutOfFuel,
     /// It ran past its [`Limits::timeout`].
     Timeout,
+    /// The embedder gave it up during a call in slices ([`Guest::abandon`]).
+    Abandoned,
 }
 
 impl Exit {
@@ -250,13 +285,65 @@ pub struct Run<'a> {
     module: &'a Module,
     limits: Limits,
     invoke: Option<(&'a str, &'a [Val])>,
+    funcs: Vec<HostFunc>,
+    non_blocking: bool,
 }
 
 impl<'a> Run<'a> {
     /// A run of `module` on `engine` that calls `_start`, without limits.
     #[must_use]
     pub fn new(engine: &'a Engine, module: &'a Module) -> Self {
-        Run { engine, module, limits: Limits::default(), invoke: None }
+        Run { engine, module, limits: Limits::default(), invoke: None, funcs: Vec::new(), non_blocking: false }
+    }
+
+    /// Defines the function `module::name` for the guest to import, of the
+    /// wasm type `ty`, with the body `f` (see [`crate::host_funcs`]): `f`
+    /// gets the guest's memory through its [`HostCall`], the arguments, and
+    /// the results to write. A module that imports it with another type
+    /// fails to instantiate, naming both types.
+    ///
+    /// ```
+    /// # use wasi_preview1::unix::UnixSystem;
+    /// # use wasi_wasmi::{Run, engine_config};
+    /// # use wasmi::{Engine, FuncType, Module, Val, ValType};
+    /// let engine = Engine::new(&engine_config());
+    /// let wasm = wat::parse_str(r#"(module (import "env" "add" (func $add (param i32 i32) (result i32)))
+    ///     (func (export "f") (result i32) (call $add (i32.const 2) (i32.const 40))))"#).unwrap();
+    /// let module = Module::new(&engine, &wasm[..]).unwrap();
+    /// let add = FuncType::new([ValType::I32, ValType::I32], [ValType::I32]);
+    /// let finished = Run::new(&engine, &module)
+    ///     .func("env", "add", add, |_call, args, results| {
+    ///         results[0] = Val::I32(args[0].i32().unwrap() + args[1].i32().unwrap());
+    ///         Ok(())
+    ///     })
+    ///     .invoke("f", &[])
+    ///     .run(UnixSystem::builder().build().unwrap())
+    ///     .unwrap();
+    /// assert_eq!(finished.results[0].i32(), Some(42));
+    /// ```
+    #[must_use]
+    pub fn func(
+        mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        f: impl Fn(&mut HostCall<'_>, &[Val], &mut [Val]) -> Result<(), wasmi::Error> + Send + Sync + 'static,
+    ) -> Self {
+        self.funcs.push(HostFunc { module: module.into(), name: name.into(), ty, body: Arc::new(f) });
+        self
+    }
+
+    /// Non-blocking mode, for a host that owns its thread (a UI or game
+    /// loop): in calls made with [`Guest::start`] and [`Guest::resume`], a
+    /// WASI call that would block (`poll_oneoff` on a clock or on fds that
+    /// are not ready, a read of a stream with nothing in it, a write to a
+    /// full one, `sched_yield`) suspends the guest and returns
+    /// [`Step::Waiting`] with what it waits for, instead of blocking the
+    /// thread. [`Guest::call`] and [`Run::run`] still wait.
+    #[must_use]
+    pub fn non_blocking(mut self, on: bool) -> Self {
+        self.non_blocking = on;
+        self
     }
 
     /// Runs within `limits`.
@@ -357,8 +444,27 @@ impl<'a> Run<'a> {
         add_to_linker(&mut linker, |h| &mut h.wasi).map_err(link)?;
         add_preview0_to_linker(&mut linker, |h| &mut h.wasi).map_err(link)?;
         add_wasmedge_sockets(&mut linker, self.module, |h| &mut h.wasi).map_err(link)?;
+        for func in self.funcs {
+            let (module, name, ty) = (func.module.clone(), func.name.clone(), func.ty.clone());
+            linker
+                .func_new(&module, &name, ty, move |mut caller: Caller<'_, Host<S>>, args, results| {
+                    let memory = caller.data().wasi.memory().or_else(|| {
+                        let m = caller.get_export("memory").and_then(Extern::into_memory);
+                        if let Some(m) = m {
+                            caller.data_mut().wasi.set_memory(m);
+                        }
+                        m
+                    });
+                    match memory {
+                        Some(m) => func.call(m.data_mut(&mut caller), args, results),
+                        None => func.call(&mut [], args, results),
+                    }
+                })
+                .map_err(link)?;
+        }
 
-        let mut guest = Guest { store, instance: None, budget, ended: None };
+        let mut guest =
+            Guest { store, instance: None, budget, ended: None, pending: None, non_blocking: self.non_blocking };
         match linker.instantiate_and_start(&mut guest.store, self.module) {
             Ok(i) => guest.instance = Some(i),
             // A trap or exit in the start section, or a memory the limiter
@@ -392,18 +498,98 @@ impl<'a> Run<'a> {
     }
 }
 
+/// How far a call may run before it gives control back ([`Guest::start`],
+/// [`Guest::resume`]): a number of fuel units, a length of time, both (the
+/// first reached ends the slice), or neither (to the end).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Slice {
+    fuel: Option<u64>,
+    time: Option<Duration>,
+}
+
+impl Slice {
+    /// No bound: the call runs until it returns, the guest ends, or (in
+    /// non-blocking mode) it waits.
+    pub const UNLIMITED: Slice = Slice { fuel: None, time: None };
+
+    /// At most `fuel` units of fuel (about one per wasm instruction).
+    #[must_use]
+    pub fn fuel(fuel: u64) -> Self {
+        Slice { fuel: Some(fuel), time: None }
+    }
+
+    /// About `time` of interpretation: the clock is read each time
+    /// [`TIME_CHECK_FUEL`] units are spent, so a slice ends within that much
+    /// work of its end.
+    #[must_use]
+    pub fn time(time: Duration) -> Self {
+        Slice { fuel: None, time: Some(time) }
+    }
+
+    /// This slice, also bounded by `fuel` units.
+    #[must_use]
+    pub fn and_fuel(mut self, fuel: u64) -> Self {
+        self.fuel = Some(fuel);
+        self
+    }
+
+    /// Whether the slice needs fuel metering.
+    fn metered(&self) -> bool {
+        self.fuel.is_some() || self.time.is_some()
+    }
+}
+
+/// Where a call made in slices stands ([`Guest::start`], [`Guest::resume`]).
+#[derive(Debug)]
+pub enum Step {
+    /// The call returned these results.
+    Returned(Vec<Val>),
+    /// The slice was used up; [`Guest::resume`] goes on.
+    Yielded,
+    /// The guest waits (non-blocking mode, [`Run::non_blocking`]): for a
+    /// clock to reach [`Wait::until`], or one of the fds to be ready, or
+    /// (with neither) it gave way and can go on at once. [`Guest::resume`]
+    /// tries the call again and goes on if it can.
+    Waiting(Wait),
+    /// The guest ended during the call: [`Guest::exit`] says how.
+    Ended,
+}
+
+/// A call paused between slices.
+struct Pending<S> {
+    paused: Paused<S>,
+    results: Vec<Val>,
+}
+
+enum Paused<S> {
+    /// Its slice was used up.
+    Fuel(ResumableCallOutOfFuel),
+    /// A WASI call would have blocked: `blocked` tries it again, and its
+    /// answer is the host function's result that `call` resumes with.
+    Waiting { call: ResumableCallHostTrap, blocked: Blocked<S> },
+}
+
 /// An instantiated guest that lives across calls ([`Run::instantiate`]).
+///
+/// A guest is `Send` when its system is: one thread may start a call in
+/// slices and another resume it.
 pub struct Guest<S> {
     store: Store<Host<S>>,
     instance: Option<wasmi::Instance>,
     budget: Budget,
     /// How the guest ended, once it has.
     ended: Option<Exit>,
+    /// A call in slices that has not finished.
+    pending: Option<Pending<S>>,
+    non_blocking: bool,
 }
 
 impl<S> fmt::Debug for Guest<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Guest").field("ended", &self.ended).finish_non_exhaustive()
+        f.debug_struct("Guest")
+            .field("ended", &self.ended)
+            .field("pending", &self.pending.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -432,13 +618,7 @@ impl<S: System + 'static> Guest<S> {
     /// [`RunError::Entry`] for a missing export, arguments that do not fit
     /// its type, or a guest that has already ended.
     pub fn call(&mut self, name: &str, args: &[Val]) -> Result<Option<Vec<Val>>, RunError> {
-        if let Some(exit) = &self.ended {
-            return Err(RunError::Entry(format!("the guest has ended ({exit:?}): {name} was not called")));
-        }
-        let f = self.func(name)?.ok_or_else(|| RunError::Entry(format!("no export named {name:?}")))?;
-        let ty = f.ty(&self.store);
-        check_args(&ty, name, args)?;
-        let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default_for_ty(*t)).collect();
+        let (f, mut results) = self.callable(name, args)?;
         match call(&mut self.store, f, args, &mut results, &mut self.budget) {
             Ok(()) => Ok(Some(results)),
             Err(stop) => {
@@ -448,10 +628,272 @@ impl<S: System + 'static> Guest<S> {
         }
     }
 
+    /// The export `name`, checked against `args`, and room for its results.
+    fn callable(&self, name: &str, args: &[Val]) -> Result<(Func, Vec<Val>), RunError> {
+        if let Some(exit) = &self.ended {
+            return Err(RunError::Entry(format!("the guest has ended ({exit:?}): {name} was not called")));
+        }
+        if self.pending.is_some() {
+            return Err(RunError::Entry(format!(
+                "a call in slices has not finished: resume or abandon it before calling {name}"
+            )));
+        }
+        let f = self.func(name)?.ok_or_else(|| RunError::Entry(format!("no export named {name:?}")))?;
+        let ty = f.ty(&self.store);
+        check_args(&ty, name, args)?;
+        let results = ty.results().iter().map(|t| Val::default_for_ty(*t)).collect();
+        Ok((f, results))
+    }
+
+    /// Starts a call of the export `name` with `args` that runs for at most
+    /// `slice` and then gives control back: [`Step::Returned`] if it
+    /// finished, [`Step::Yielded`] when the slice is used up,
+    /// [`Step::Waiting`] when the guest waits (non-blocking mode), and
+    /// [`Step::Ended`] when the guest ended. Go on with
+    /// [`Guest::resume`], any number of times, from this thread or another;
+    /// [`Guest::abandon`] gives the guest up. The limits hold across slices
+    /// (the fuel limit counts every slice; past the time limit the guest
+    /// ends, also if it keeps yielding or waiting).
+    ///
+    /// # Errors
+    /// As [`Guest::call`], and [`RunError::FuelNotEnabled`] for a slice of
+    /// fuel or time on an engine without fuel metering
+    /// ([`Limits::metered`]).
+    pub fn start(&mut self, name: &str, args: &[Val], slice: Slice) -> Result<Step, RunError> {
+        let (f, mut results) = self.callable(name, args)?;
+        self.check_metering(slice)?;
+        let grant = self.grant(slice, 0);
+        self.set_fuel(grant)?;
+        self.store.data_mut().wasi.set_nonblocking(self.non_blocking);
+        let outcome = f.call_resumable(&mut self.store, args, &mut results);
+        Ok(self.drive(outcome, results, slice, grant))
+    }
+
+    /// Goes on with the call [`Guest::start`] began, for at most `slice`.
+    /// A guest that was waiting tries its WASI call again first: if it
+    /// still cannot go on, this is [`Step::Waiting`] again at once.
+    ///
+    /// # Errors
+    /// [`RunError::Entry`] when no call is in progress;
+    /// [`RunError::FuelNotEnabled`] as for [`Guest::start`].
+    pub fn resume(&mut self, slice: Slice) -> Result<Step, RunError> {
+        self.check_metering(slice)?;
+        let Some(Pending { paused, mut results }) = self.pending.take() else {
+            return Err(RunError::Entry("no call in slices is in progress".into()));
+        };
+        self.store.data_mut().wasi.set_nonblocking(self.non_blocking);
+        if self.budget.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(self.end(Exit::Timeout));
+        }
+        match paused {
+            Paused::Fuel(paused) => {
+                let grant = self.grant(slice, paused.required_fuel());
+                self.set_fuel(grant)?;
+                let outcome = paused.resume(&mut self.store, &mut results);
+                Ok(self.drive(outcome, results, slice, grant))
+            }
+            Paused::Waiting { call, mut blocked } => match self.retry(&mut blocked) {
+                Err(wait) => {
+                    blocked.wait = wait.clone();
+                    self.pending = Some(Pending { paused: Paused::Waiting { call, blocked }, results });
+                    Ok(Step::Waiting(wait))
+                }
+                Ok(answer) => {
+                    let grant = self.grant(slice, 0);
+                    self.set_fuel(grant)?;
+                    let outcome = match answer {
+                        Ok(errno) => call.resume(&mut self.store, &[Val::I32(errno as i32)], &mut results),
+                        Err(e) => Err(e),
+                    };
+                    Ok(self.drive(outcome, results, slice, grant))
+                }
+            },
+        }
+    }
+
+    /// Gives the guest up during a call in slices: the call is dropped and
+    /// the guest has ended ([`Exit::Abandoned`]). Nothing happens when no
+    /// call is in progress.
+    pub fn abandon(&mut self) {
+        if self.pending.take().is_some() {
+            self.ended = Some(Exit::Abandoned);
+        }
+    }
+
+    /// Whether a call in slices is in progress.
+    #[must_use]
+    pub fn in_call(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// The size of the guest's memory (its `memory` export) in bytes; 0
+    /// if it has none.
+    #[must_use]
+    pub fn memory_size(&self) -> usize {
+        self.memory().map_or(0, |m| m.data(&self.store).len())
+    }
+
+    /// Copies `buf.len()` bytes of the guest's memory at `offset` into
+    /// `buf`, between calls (to read a result the guest left there).
+    ///
+    /// # Errors
+    /// [`MemoryRange`] if they are not all inside it.
+    pub fn read_memory(&self, offset: u64, buf: &mut [u8]) -> Result<(), MemoryRange> {
+        let data = self.memory().map_or(&[][..], |m| m.data(&self.store));
+        let r = crate::host_funcs::range(data.len(), offset, buf.len() as u64)?;
+        buf.copy_from_slice(&data[r]);
+        Ok(())
+    }
+
+    /// Copies `data` into the guest's memory at `offset`, between calls (to
+    /// hand the guest a buffer, typically one its allocator gave).
+    ///
+    /// # Errors
+    /// [`MemoryRange`] if it does not fit inside it.
+    pub fn write_memory(&mut self, offset: u64, data: &[u8]) -> Result<(), MemoryRange> {
+        let memory = self.memory();
+        let bytes = memory.map_or(&mut [][..], |m| m.data_mut(&mut self.store));
+        let r = crate::host_funcs::range(bytes.len(), offset, data.len() as u64)?;
+        bytes[r].copy_from_slice(data);
+        Ok(())
+    }
+
+    /// The guest's whole memory, to read and write in place between calls.
+    #[must_use]
+    pub fn memory_mut(&mut self) -> &mut [u8] {
+        let memory = self.memory();
+        memory.map_or(&mut [][..], |m| m.data_mut(&mut self.store))
+    }
+
+    /// The guest's memory: its `memory` export.
+    fn memory(&self) -> Option<wasmi::Memory> {
+        self.store.data().wasi.memory().or_else(|| self.instance?.get_memory(&self.store, "memory"))
+    }
+
+    fn check_metering(&self, slice: Slice) -> Result<(), RunError> {
+        if slice.metered() && !self.budget.metered {
+            return Err(RunError::FuelNotEnabled);
+        }
+        Ok(())
+    }
+
+    /// The fuel to give the guest next, within `slice` (of which `spent`
+    /// is used) and the run's limits; at least `required`.
+    fn grant(&self, slice: Slice, required: u64) -> u64 {
+        if !self.budget.metered {
+            return 0;
+        }
+        let mut grant = self.budget.slice();
+        if let Some(fuel) = slice.fuel {
+            grant = grant.min(fuel);
+        }
+        if slice.time.is_some() {
+            grant = grant.min(TIME_CHECK_FUEL);
+        }
+        grant.max(required).max(1)
+    }
+
+    fn set_fuel(&mut self, grant: u64) -> Result<(), RunError> {
+        if self.budget.metered {
+            self.store.set_fuel(grant).map_err(|_| RunError::FuelNotEnabled)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the guest with `exit`.
+    fn end(&mut self, exit: Exit) -> Step {
+        self.pending = None;
+        self.ended = Some(exit);
+        self.store.data_mut().wasi.set_nonblocking(false);
+        Step::Ended
+    }
+
+    /// Tries a waiting guest's WASI call again: `Err` with what it still
+    /// waits for, or its answer (an errno, or the error that ends the guest).
+    fn retry(&mut self, blocked: &mut Blocked<S>) -> Result<Result<u32, wasmi::Error>, Wait> {
+        let memory = self.store.data().wasi.memory();
+        let r = match memory {
+            Some(m) => {
+                let (bytes, host) = m.data_and_store_mut(&mut self.store);
+                (blocked.retry)(&mut GuestMemory::new(bytes), host.wasi.system_mut())
+            }
+            None => (blocked.retry)(&mut GuestMemory::new(&mut []), self.store.data_mut().wasi.system_mut()),
+        };
+        match r {
+            Err(crate::Fail::Block(wait)) => Err(wait),
+            r => Ok(errno_result(r)),
+        }
+    }
+
+    /// Runs a call in slices from `outcome` (the first part ran with
+    /// `grant` fuel) until it returns, the slice is used up, the guest
+    /// waits, or it ends.
+    fn drive(
+        &mut self,
+        mut outcome: Result<ResumableCall, wasmi::Error>,
+        results: Vec<Val>,
+        slice: Slice,
+        mut grant: u64,
+    ) -> Step {
+        let mut results = results;
+        let start = Instant::now();
+        let mut slice_fuel = slice.fuel;
+        loop {
+            if self.budget.metered {
+                let used = grant - self.store.get_fuel().unwrap_or(0).min(grant);
+                self.budget.spend(used);
+                if let Some(f) = &mut slice_fuel {
+                    *f = f.saturating_sub(used);
+                }
+            }
+            match outcome {
+                Err(e) => return self.end(exit_of(Stop::Error(e))),
+                Ok(ResumableCall::Finished) => {
+                    self.store.data_mut().wasi.set_nonblocking(false);
+                    return Step::Returned(results);
+                }
+                Ok(ResumableCall::HostTrap(call)) => {
+                    if call.host_error().downcast_ref::<WouldBlock>().is_some() {
+                        let Some(blocked) = self.store.data_mut().wasi.take_blocked() else {
+                            return self
+                                .end(Exit::Trap(wasmi::Error::new("a WASI call waited without saying for what")));
+                        };
+                        let wait = blocked.wait.clone();
+                        self.pending = Some(Pending { paused: Paused::Waiting { call, blocked }, results });
+                        return Step::Waiting(wait);
+                    }
+                    return self.end(exit_of(Stop::Error(call.into_host_error())));
+                }
+                Ok(ResumableCall::OutOfFuel(paused)) => {
+                    let required = paused.required_fuel().max(1);
+                    if self.budget.fuel.is_some_and(|fuel| fuel < required) {
+                        return self.end(Exit::OutOfFuel);
+                    }
+                    if self.budget.deadline.is_some_and(|d| Instant::now() >= d) {
+                        return self.end(Exit::Timeout);
+                    }
+                    let fuel_spent = slice_fuel.is_some_and(|f| f == 0 || f < required);
+                    let time_spent = slice.time.is_some_and(|t| start.elapsed() >= t);
+                    if fuel_spent || time_spent {
+                        self.pending = Some(Pending { paused: Paused::Fuel(paused), results });
+                        return Step::Yielded;
+                    }
+                    let rest = Slice { fuel: slice_fuel, time: slice.time };
+                    grant = self.grant(rest, required);
+                    if let Err(e) = self.store.set_fuel(grant) {
+                        return self.end(Exit::Trap(e));
+                    }
+                    outcome = paused.resume(&mut self.store, &mut results);
+                }
+            }
+        }
+    }
+
     /// Ends the guest and gives back how it ended (`Exit::Code(0)` if it
     /// never did) and the system.
     #[must_use]
-    pub fn finish(self) -> Finished<S> {
+    pub fn finish(mut self) -> Finished<S> {
+        self.abandon();
         let host = self.store.into_data();
         Finished {
             exit: self.ended.unwrap_or(Exit::Code(0)),

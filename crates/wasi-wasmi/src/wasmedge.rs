@@ -17,7 +17,8 @@
 //! left undefined, so the module fails to link with a message naming it:
 //! other runtimes (WASIX) reuse these names with other signatures.
 
-use crate::{Fail, MODULE, WasiCtx, check_deadline, errno_result, with_memory};
+use crate::waits::Interest;
+use crate::{Fail, MODULE, Waits, WasiCtx, import};
 use wasi_abi::wasmedge::{
     AddrLayout, AddressFamily, AddrinfoList, AddrinfoResult, RawAddrinfo, SockOpt, SockOptLevel, SockType,
     address_range, name_str, read_socket_addr,
@@ -284,12 +285,21 @@ pub fn add_wasmedge_sockets<T: 'static, S: System + 'static>(
     module: &Module,
     get: fn(&mut T) -> &mut WasiCtx<S>,
 ) -> Result<(), LinkerError> {
+    // Each call that receives or accepts waits to read its fd (the first
+    // parameter), each that sends to write it ([`crate::waits`]).
     macro_rules! reg {
         ($name:expr, $f:ident, $($p:ident),*) => {
+            reg!(@ $name, $f, Waits::Never, $($p),*)
+        };
+        (read $name:expr, $f:ident, $fd:ident $(, $p:ident)*) => {
+            reg!(@ $name, $f, Waits::Fd($fd, Interest::Read), $fd $(, $p)*)
+        };
+        (write $name:expr, $f:ident, $fd:ident $(, $p:ident)*) => {
+            reg!(@ $name, $f, Waits::Fd($fd, Interest::Write), $fd $(, $p)*)
+        };
+        (@ $name:expr, $f:ident, $waits:expr, $($p:ident),*) => {
             linker.func_wrap(MODULE, $name, move |mut caller: Caller<'_, T>, $($p: u32),*| -> Result<u32, wasmi::Error> {
-                let r = errno_result(with_memory(&mut caller, get, |mem, sys| $f(mem, sys, $($p),*)));
-                check_deadline(&mut caller, get)?;
-                r
+                import(&mut caller, get, $waits, move |mem, sys| $f(mem, sys, $($p),*))
             })?
         };
     }
@@ -310,13 +320,13 @@ pub fn add_wasmedge_sockets<T: 'static, S: System + 'static>(
             ("sock_bind", 3) => reg!(name, sock_bind, a, b, c),
             ("sock_connect", 3) => reg!(name, sock_connect, a, b, c),
             ("sock_listen", 2) => reg!(name, sock_listen, a, b),
-            ("sock_accept", 2) if !v2_name => reg!(name, sock_accept_v1, a, b),
-            ("sock_accept", 3) if v2_name => reg!(name, preview1_sock_accept, a, b, c),
-            ("sock_recv", 6) if v2_name => reg!(name, preview1_sock_recv, a, b, c, d, e, f),
-            ("sock_send", 5) if v2_name => reg!(name, preview1_sock_send, a, b, c, d, e),
-            ("sock_recv_from", 7) if !v2_name => reg!(name, sock_recv_from_v1, a, b, c, d, e, f, g),
-            ("sock_recv_from", 8) => reg!(name, sock_recv_from_v2, a, b, c, d, e, f, g, h),
-            ("sock_send_to", 7) => reg!(name, sock_send_to, a, b, c, d, e, f, g),
+            ("sock_accept", 2) if !v2_name => reg!(read name, sock_accept_v1, a, b),
+            ("sock_accept", 3) if v2_name => reg!(read name, preview1_sock_accept, a, b, c),
+            ("sock_recv", 6) if v2_name => reg!(read name, preview1_sock_recv, a, b, c, d, e, f),
+            ("sock_send", 5) if v2_name => reg!(write name, preview1_sock_send, a, b, c, d, e),
+            ("sock_recv_from", 7) if !v2_name => reg!(read name, sock_recv_from_v1, a, b, c, d, e, f, g),
+            ("sock_recv_from", 8) => reg!(read name, sock_recv_from_v2, a, b, c, d, e, f, g, h),
+            ("sock_send_to", 7) => reg!(write name, sock_send_to, a, b, c, d, e, f, g),
             ("sock_getsockopt", 5) if !v2_name => reg!(name, sock_getsockopt, a, b, c, d, e),
             ("sock_setsockopt", 5) if !v2_name => reg!(name, sock_setsockopt, a, b, c, d, e),
             ("sock_getlocaladdr", 4) if !v2_name => reg!(name, sock_getlocaladdr_v1, a, b, c, d),

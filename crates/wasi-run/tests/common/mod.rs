@@ -115,7 +115,8 @@ pub(crate) fn zig_guest(name: &str) -> Result<PathBuf, String> {
     // Zig's caches go beside the guests, not into the user's home.
     let cache = guest_dir().join("zig-cache");
     cmd.env("ZIG_GLOBAL_CACHE_DIR", &cache).env("ZIG_LOCAL_CACHE_DIR", &cache);
-    cmd.args(["build-exe", "-target", "wasm32-wasi", "-O", "ReleaseSmall"]).arg(format!("-femit-bin={}", out.display()));
+    cmd.args(["build-exe", "-target", "wasm32-wasi", "-O", "ReleaseSmall"])
+        .arg(format!("-femit-bin={}", out.display()));
     cmd.arg(&src);
     run_tool(&mut cmd, &format!("building Zig guest {name} (is PyPI's ziglang installed?)"))?;
     Ok(out)

@@ -141,7 +141,12 @@ fn timeout_stops_an_endless_loop() {
 /// Fuel and time together: a short computation finishes within both.
 #[test]
 fn limits_let_a_short_guest_finish() {
-    let limits = Limits { fuel: Some(500_000_000), timeout: Some(Duration::from_secs(30)), max_memory: Some(1 << 20) };
+    let limits = Limits {
+        fuel: Some(500_000_000),
+        timeout: Some(Duration::from_secs(30)),
+        max_memory: Some(1 << 20),
+        ..Limits::default()
+    };
     let engine = Engine::new(&engine_config_for(&limits));
     let count = r#"(module (func (export "count") (param i32) (result i32) (local $i i32)
         (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1)))

@@ -3,5 +3,6 @@
 
 mod embed;
 mod example;
+mod main_loop;
 mod no_alloc;
 mod virtual_files;
