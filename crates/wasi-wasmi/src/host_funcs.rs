@@ -104,7 +104,10 @@ impl From<MemoryRange> for wasmi::Error {
 }
 
 /// The index range of `len` bytes at `offset` in a memory of `size` bytes.
-pub(crate) fn range(size: usize, offset: u64, len: u64) -> Result<Range<usize>, MemoryRange> {
+///
+/// # Errors
+/// [`MemoryRange`] if they are not all inside it.
+pub fn range(size: usize, offset: u64, len: u64) -> Result<Range<usize>, MemoryRange> {
     let bad = MemoryRange { offset, len, size: size as u64 };
     let end = offset.checked_add(len).ok_or(bad)?;
     if end > size as u64 {

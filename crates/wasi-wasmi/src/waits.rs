@@ -5,14 +5,14 @@
 //! `poll_oneoff` returns what is ready now. Where the guest asked to wait
 //! (a blocking fd, a clock in `poll_oneoff`, `sched_yield`), the import
 //! does not hand that answer to the guest: it keeps the call as a
-//! [`Blocked`] (how to try it again) and suspends the guest with the host
+//! `Blocked` (how to try it again) and suspends the guest with the host
 //! error [`WouldBlock`]; the runner then returns [`crate::Step::Waiting`]
 //! with the [`Wait`] (until when, on which fds) and tries the call again
 //! when the embedder resumes it. Nothing of the call is visible to the
 //! guest until it completes.
 //!
 //! A `poll_oneoff` clock with a relative timeout is fixed to an absolute
-//! time at the first try ([`Anchors`]), so trying again never starts the
+//! time at the first try (`Anchors`), so trying again never starts the
 //! timeout over.
 
 use crate::Fail;
