@@ -10,7 +10,7 @@ use wasi_wasmi::{Limits, Run, engine_config_for};
 use wasmi::{Engine, ExternType, Module, Val};
 
 fn limits() -> Limits {
-    Limits { fuel: Some(200_000), max_memory: Some(16 << 20), timeout: None }
+    Limits { fuel: Some(200_000), max_memory: Some(16 << 20), ..Limits::default() }
 }
 
 fn try_module(bytes: &[u8]) {
