@@ -58,3 +58,62 @@ pub fn dir_with_entries(name: &str, n: usize) -> std::path::PathBuf {
     }
     dir
 }
+
+/// What the comparisons (`compare`, `diagnostics`) share: running tools,
+/// medians, the machine's description.
+pub mod tools {
+    use std::process::Command;
+
+    /// Runs `cmd`, which must succeed.
+    pub fn run_checked(cmd: &mut Command, what: &str) {
+        let status = cmd.status().unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert!(status.success(), "{what} failed: {status}");
+    }
+
+    /// A `cargo` command (the one running this, if any).
+    pub fn cargo() -> Command {
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    }
+
+    /// The median of `v` (sorted in place).
+    pub fn median(v: &mut [f64]) -> f64 {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    }
+
+    /// The CPU, cores, kernel, rustc and Node versions.
+    pub fn machine() -> String {
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| {
+                s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+            })
+            .unwrap_or_else(|| "unknown CPU".into());
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        let version = |cmd: &str, arg: &str| {
+            Command::new(cmd)
+                .arg(arg)
+                .output()
+                .ok()
+                .map(|o| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").to_owned())
+        };
+        let kernel = version("uname", "-r").unwrap_or_default();
+        let rustc = version("rustc", "--version").unwrap_or_default();
+        let node = version("node", "--version").map_or("not installed".into(), |v| format!("Node {v}"));
+        format!("{cpu}, {cores} cores, Linux {kernel}; {rustc}; {node}")
+    }
+
+    /// Puts `table` into the document `doc` between the lines `<!-- NAME:begin -->`
+    /// and `<!-- NAME:end -->` (appended with them when it has none).
+    pub fn write_table(doc: &std::path::Path, name: &str, table: &str) {
+        let text = std::fs::read_to_string(doc).unwrap_or_default();
+        let (begin, end) = (format!("<!-- {name}:begin -->"), format!("<!-- {name}:end -->"));
+        let new = match (text.find(&begin), text.find(&end)) {
+            (Some(b), Some(e)) => format!("{}{begin}\n{table}\n{}", &text[..b], &text[e..]),
+            _ => format!("{text}\n{begin}\n{table}\n{end}\n"),
+        };
+        std::fs::write(doc, new).unwrap();
+        eprintln!("wrote {}", doc.display());
+    }
+}

@@ -135,6 +135,12 @@ mod calls {
     }
 }
 
+/// A call-heavy kernel: naive recursive Fibonacci, a call per step.
+#[inline(never)]
+fn fib(n: u32) -> u64 {
+    if n < 2 { u64::from(n) } else { fib(n - 1) + fib(n - 2) }
+}
+
 /// A compute kernel with no system calls: a xorshift hash over a buffer.
 fn compute(rounds: u64) -> u64 {
     let mut buf = vec![0u64; 4096];
@@ -201,6 +207,14 @@ fn main() {
             let start = Instant::now();
             std::hint::black_box(compute(n));
             report("compute", start.elapsed().as_nanos() as f64 / (n * 4096) as f64, "ns/elem");
+        }
+        "fib" => {
+            let start = Instant::now();
+            std::hint::black_box(fib(std::hint::black_box(n as u32)));
+            let elapsed = start.elapsed();
+            // fib(n) makes 2 fib(n+1) - 1 calls.
+            let calls = 2 * fib(n as u32 + 1) - 1;
+            report("fib", elapsed.as_nanos() as f64 / calls as f64, "ns/call");
         }
         "hello" => println!("Hello, world!"),
         other => panic!("unknown mode {other}"),

@@ -18,6 +18,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
+use wasi_run_benches::tools::{cargo, machine, median, run_checked, write_table};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Runtime {
@@ -83,14 +84,7 @@ struct Paths {
     data: PathBuf,
 }
 
-fn run_checked(cmd: &mut Command, what: &str) {
-    let status = cmd.status().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(status.success(), "{what} failed: {status}");
-}
 
-fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-}
 
 fn build(repo: &Path) -> Paths {
     let target = repo.join("target");
@@ -213,32 +207,7 @@ fn run(mut cmd: Command) -> (String, f64, i64) {
     (err, wall, usage.ru_maxrss)
 }
 
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
-}
 
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let version = |cmd: &str, arg: &str| {
-        Command::new(cmd)
-            .arg(arg)
-            .output()
-            .ok()
-            .map(|o| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").to_owned())
-    };
-    let kernel = version("uname", "-r").unwrap_or_default();
-    let rustc = version("rustc", "--version").unwrap_or_default();
-    let node = version("node", "--version").map_or("not installed".into(), |v| format!("Node {v}"));
-    format!("{cpu}, {cores} cores, Linux {kernel}; {rustc}; {node}")
-}
 
 fn fmt_value(v: f64, kind: Kind) -> String {
     match kind {
@@ -365,14 +334,7 @@ fn main() {
     println!("{table}");
     if write {
         let doc = p.repo.join("docs/performance.md");
-        let text = std::fs::read_to_string(&doc).unwrap_or_default();
-        let (begin, end) = ("<!-- compare:begin -->", "<!-- compare:end -->");
-        let new = match (text.find(begin), text.find(end)) {
-            (Some(b), Some(e)) => format!("{}{begin}\n{table}\n{}", &text[..b], &text[e..]),
-            _ => format!("{text}\n{begin}\n{table}\n{end}\n"),
-        };
-        std::fs::write(&doc, new).unwrap();
-        eprintln!("wrote {}", doc.display());
+        write_table(&doc, "compare", &table);
     }
 }
 

@@ -2,16 +2,24 @@
  *   guest hello ...  prints its arguments, $GREETING and /data/in.txt,
  *                    tries to write /data/new.txt, says so on stderr,
  *                    and exits with status 7;
- *   guest trap       traps;
+ *   guest trap       traps three named frames deep (trap_level3 called by
+ *                    trap_level2 called by trap_level1);
  *   guest spin       loops until stopped. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+__attribute__((noinline)) static int trap_level3(int x) {
+  if (x > 0) __builtin_trap();
+  return x;
+}
+__attribute__((noinline)) static int trap_level2(int x) { return trap_level3(x + 1) + 1; }
+__attribute__((noinline)) static int trap_level1(int x) { return trap_level2(x + 1) + 1; }
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "trap") == 0) {
-    __builtin_trap();
+    return trap_level1(argc);
   }
   if (argc > 1 && strcmp(argv[1], "spin") == 0) {
     volatile unsigned long n = 0;

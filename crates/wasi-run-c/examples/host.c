@@ -128,6 +128,21 @@ static void round_trip(const char *guest_path, const char *add_path, const char 
   CHECK(wasirun_result_outcome(r) == WASIRUN_TRAPPED, "outcome %d", wasirun_result_outcome(r));
   CHECK(strlen(wasirun_result_message(r)) > 0, "no trap message");
   if (!quiet) printf("trap: %s\n", wasirun_result_message(r));
+  /* Its backtrace, innermost first: trap_level3, trap_level2, trap_level1. */
+  size_t frames = wasirun_result_frame_count(r);
+  CHECK(frames >= 4, "%zu frames", frames);
+  for (size_t i = 0; i < frames; i++) {
+    wasirun_frame f;
+    CHECK(wasirun_result_frame(r, i, &f), "frame %zu", i);
+    if (i < 3) {
+      static const char *want[] = {"trap_level3", "trap_level2", "trap_level1"};
+      CHECK(f.name != NULL && strcmp(f.name, want[i]) == 0, "frame %zu is %s", i, f.name ? f.name : "(unnamed)");
+    }
+    if (!quiet) printf("frame %zu: %u %s %s\n", i, f.func_index, f.module, f.name ? f.name : "-");
+  }
+  wasirun_frame past;
+  CHECK(!wasirun_result_frame(r, frames, &past), "a frame past the last");
+  CHECK(strstr(wasirun_result_backtrace(r), "wasm backtrace:") != NULL, "no backtrace text");
   wasirun_result_delete(r);
   wasirun_config_delete(config);
 

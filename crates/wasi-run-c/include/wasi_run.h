@@ -23,6 +23,18 @@
 // in-memory layer that takes every change (the source never changes).
 #define WASIRUN_MOUNT_OVERLAY 2
 
+// [`wasirun_module_load`]'s flags: run the module as it is, without
+// backtraces (and so without their cost, docs/diagnostics.md).
+#define WASIRUN_MODULE_NO_BACKTRACES 1
+
+// [`wasirun_module_load`]'s flags: source lines in backtraces, from the
+// module's DWARF (wasmtime's `-D debug-info`; costs more).
+#define WASIRUN_MODULE_SOURCE_LINES 2
+
+// [`wasirun_module_load`]'s flags: a core dump on a trap
+// ([`crate::wasirun_result_core_dump`]).
+#define WASIRUN_MODULE_CORE_DUMPS 4
+
 // The type of a [`wasirun_val`].
 typedef enum {
   // `i32`.
@@ -149,6 +161,29 @@ typedef struct {
   // on at once.
   size_t nfds;
 } wasirun_wait;
+
+// One frame of a trap's backtrace ([`wasirun_result_frame`]). Its strings
+// live as long as the result.
+typedef struct {
+  // The function's index in the module (imports first, as in wasm).
+  uint32_t func_index;
+  // The module's name (its file name, or what [`crate::wasirun_module_load`]
+  // was given).
+  const char *module;
+  // The function's name, demangled; `NULL` when the module names none.
+  const char *name;
+  // With source lines ([`crate::WASIRUN_MODULE_SOURCE_LINES`]): the module
+  // offset of the last call or trapping instruction the frame reached.
+  uint32_t offset;
+  // Whether `offset` is known.
+  bool has_offset;
+  // The source file of that instruction (from DWARF); `NULL` when unknown.
+  const char *file;
+  // Its line (from 1); 0 when unknown.
+  uint32_t line;
+  // Its column; 0 when unknown.
+  uint32_t column;
+} wasirun_frame;
 
 #ifdef __cplusplus
 extern "C" {
@@ -609,14 +644,32 @@ void wasirun_instance_delete(wasirun_instance *instance);
 const char *wasirun_version(void);
 
 // Loads and validates a module from `len` bytes at `bytes` (a binary
-// module; the bytes are copied). Returns `NULL` on failure, with the
-// reason in `*error_out` if `error_out` is not `NULL`. The caller owns the
-// module: free it with [`wasirun_module_delete`].
+// module; the bytes are copied), prepared for backtraces named
+// `<unknown>` (as [`wasirun_module_load`] with no name and no flags).
+// Returns `NULL` on failure, with the reason in `*error_out` if
+// `error_out` is not `NULL`. The caller owns the module: free it with
+// [`wasirun_module_delete`].
 //
 // # Safety
 // `bytes` is valid for reads of `len` bytes; `error_out` is null or valid
 // for a write of one pointer.
 wasirun_module *wasirun_module_new(const uint8_t *bytes, size_t len, wasirun_error **error_out);
+
+// Loads and validates a module from `len` bytes at `bytes`, as
+// [`wasirun_module_new`] does, with backtraces naming the module `name`
+// (`NULL` or "": the module's own name from its `name` section, or
+// `<unknown>`) and `flags`: [`WASIRUN_MODULE_NO_BACKTRACES`],
+// [`WASIRUN_MODULE_SOURCE_LINES`], [`WASIRUN_MODULE_CORE_DUMPS`], or 0.
+//
+// # Safety
+// `bytes` is valid for reads of `len` bytes; `name` is null or a
+// NUL-terminated string; `error_out` is null or valid for a write of one
+// pointer.
+wasirun_module *wasirun_module_load(const uint8_t *bytes,
+                                    size_t len,
+                                    const char *name,
+                                    uint32_t flags,
+                                    wasirun_error **error_out);
 
 // Loads and validates the module in the file at `path` (binary, or `.wat`
 // text). Returns `NULL` on failure, with the reason (naming the path) in
@@ -696,6 +749,35 @@ uint64_t wasirun_result_output_dropped(const wasirun_result *result, int which);
 // # Safety
 // `result` is a live result.
 size_t wasirun_result_memory_refused(const wasirun_result *result);
+
+// How many frames the trap's backtrace has (innermost first); 0 when the
+// guest did not trap, or its module was loaded without backtraces.
+//
+// # Safety
+// `result` is a live result.
+size_t wasirun_result_frame_count(const wasirun_result *result);
+
+// Writes frame `index` (0 is where the trap happened) to `*out` and
+// returns true; false (and `*out` untouched) past the last frame.
+//
+// # Safety
+// `result` is a live result; `out` is valid for a write.
+bool wasirun_result_frame(const wasirun_result *result, size_t index, wasirun_frame *out);
+
+// The trap's backtrace as the CLI prints it ("wasm backtrace:" and a line
+// per frame), or "" without one. Lives as long as the result.
+//
+// # Safety
+// `result` is a live result.
+const char *wasirun_result_backtrace(const wasirun_result *result);
+
+// The core dump taken at the trap (a module loaded with
+// [`crate::WASIRUN_MODULE_CORE_DUMPS`]), its length in `*len`; `NULL` and 0
+// without one. Owned by the result.
+//
+// # Safety
+// `result` is a live result; `len` is null or valid for a write.
+const uint8_t *wasirun_result_core_dump(const wasirun_result *result, size_t *len);
 
 // Frees a result (and the output it holds). `NULL` does nothing.
 //

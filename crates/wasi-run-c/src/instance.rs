@@ -146,7 +146,7 @@ pub unsafe extern "C" fn wasirun_instance_new(
         let system = build_system(config)?;
         let metered = metered(module, &config.limits)?;
         let (engine, m) = metered.as_ref().unwrap_or(&module.plain);
-        let r = configured(engine, m, config);
+        let r = configured(engine, m, module, config);
         let guest: Box<dyn Instance> = match config.deterministic {
             Some(seed) => Box::new(r.instantiate(Deterministic::new(system, seed)).map_err(|e| e.to_string())?),
             None => Box::new(r.instantiate(system).map_err(|e| e.to_string())?),

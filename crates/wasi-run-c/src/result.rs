@@ -39,6 +39,80 @@ pub struct wasirun_result {
     pub(crate) values: Vec<Val>,
     pub(crate) memory_refused: usize,
     pub(crate) output: Output,
+    pub(crate) trace: Trace,
+}
+
+/// Where a trap happened: its frames and backtrace, and a core dump.
+#[derive(Debug, Default)]
+pub(crate) struct Trace {
+    frames: Vec<Frame>,
+    text: CString,
+    core_dump: Vec<u8>,
+}
+
+/// A frame's strings, kept for the `wasirun_frame`s that point at them.
+#[derive(Debug)]
+struct Frame {
+    func_index: u32,
+    module: CString,
+    name: Option<CString>,
+    offset: Option<u32>,
+    file: Option<CString>,
+    line: u32,
+    column: u32,
+}
+
+impl Trace {
+    #[cfg(not(feature = "diagnostics"))]
+    fn of(_exit: &Exit) -> Trace {
+        Trace::default()
+    }
+
+    #[cfg(feature = "diagnostics")]
+    fn of(exit: &Exit) -> Trace {
+        let Exit::Trap(trap) = exit else { return Trace::default() };
+        let Some(bt) = &trap.backtrace else { return Trace::default() };
+        let frames = bt
+            .frames
+            .iter()
+            .map(|f| Frame {
+                func_index: f.func_index,
+                module: c_string(f.module.clone()),
+                name: f.name.clone().map(c_string),
+                offset: f.offset,
+                file: f.location.as_ref().map(|l| c_string(l.file.clone())),
+                line: f.location.as_ref().map_or(0, |l| l.line),
+                column: f.location.as_ref().and_then(|l| l.column).unwrap_or(0),
+            })
+            .collect();
+        let text = if bt.frames.is_empty() { String::new() } else { bt.to_string() };
+        Trace { frames, text: c_string(text), core_dump: trap.core_dump.clone().unwrap_or_default() }
+    }
+}
+
+/// One frame of a trap's backtrace ([`wasirun_result_frame`]). Its strings
+/// live as long as the result.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct wasirun_frame {
+    /// The function's index in the module (imports first, as in wasm).
+    pub func_index: u32,
+    /// The module's name (its file name, or what [`crate::wasirun_module_load`]
+    /// was given).
+    pub module: *const c_char,
+    /// The function's name, demangled; `NULL` when the module names none.
+    pub name: *const c_char,
+    /// With source lines ([`crate::WASIRUN_MODULE_SOURCE_LINES`]): the module
+    /// offset of the last call or trapping instruction the frame reached.
+    pub offset: u32,
+    /// Whether `offset` is known.
+    pub has_offset: bool,
+    /// The source file of that instruction (from DWARF); `NULL` when unknown.
+    pub file: *const c_char,
+    /// Its line (from 1); 0 when unknown.
+    pub line: u32,
+    /// Its column; 0 when unknown.
+    pub column: u32,
 }
 
 /// A result for a guest that did not run.
@@ -50,6 +124,7 @@ pub(crate) fn failed(message: impl std::fmt::Display) -> wasirun_result {
         values: Vec::new(),
         memory_refused: 0,
         output: Output::default(),
+        trace: Trace::default(),
     }
 }
 
@@ -69,6 +144,7 @@ pub(crate) fn ended(exit: &Exit, values: Vec<Val>) -> wasirun_result {
         values,
         memory_refused: 0,
         output: Output::default(),
+        trace: Trace::of(exit),
     }
 }
 
@@ -179,6 +255,76 @@ pub unsafe extern "C" fn wasirun_result_output_dropped(result: *const wasirun_re
 pub unsafe extern "C" fn wasirun_result_memory_refused(result: *const wasirun_result) -> usize {
     // SAFETY: by the caller's contract.
     unsafe { result.as_ref() }.map_or(0, |r| r.memory_refused)
+}
+
+/// How many frames the trap's backtrace has (innermost first); 0 when the
+/// guest did not trap, or its module was loaded without backtraces.
+///
+/// # Safety
+/// `result` is a live result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_result_frame_count(result: *const wasirun_result) -> usize {
+    // SAFETY: by the caller's contract.
+    unsafe { result.as_ref() }.map_or(0, |r| r.trace.frames.len())
+}
+
+/// Writes frame `index` (0 is where the trap happened) to `*out` and
+/// returns true; false (and `*out` untouched) past the last frame.
+///
+/// # Safety
+/// `result` is a live result; `out` is valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_result_frame(
+    result: *const wasirun_result,
+    index: usize,
+    out: *mut wasirun_frame,
+) -> bool {
+    // SAFETY: by the caller's contract.
+    let Some(f) = (unsafe { result.as_ref() }).and_then(|r| r.trace.frames.get(index)) else { return false };
+    if out.is_null() {
+        return false;
+    }
+    let frame = wasirun_frame {
+        func_index: f.func_index,
+        module: f.module.as_ptr(),
+        name: f.name.as_ref().map_or(std::ptr::null(), |n| n.as_ptr()),
+        offset: f.offset.unwrap_or(0),
+        has_offset: f.offset.is_some(),
+        file: f.file.as_ref().map_or(std::ptr::null(), |n| n.as_ptr()),
+        line: f.line,
+        column: f.column,
+    };
+    // SAFETY: valid for a write by the caller's contract.
+    unsafe { out.write(frame) };
+    true
+}
+
+/// The trap's backtrace as the CLI prints it ("wasm backtrace:" and a line
+/// per frame), or "" without one. Lives as long as the result.
+///
+/// # Safety
+/// `result` is a live result.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_result_backtrace(result: *const wasirun_result) -> *const c_char {
+    // SAFETY: by the caller's contract.
+    unsafe { result.as_ref() }.map_or(c"".as_ptr(), |r| r.trace.text.as_ptr())
+}
+
+/// The core dump taken at the trap (a module loaded with
+/// [`crate::WASIRUN_MODULE_CORE_DUMPS`]), its length in `*len`; `NULL` and 0
+/// without one. Owned by the result.
+///
+/// # Safety
+/// `result` is a live result; `len` is null or valid for a write.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wasirun_result_core_dump(result: *const wasirun_result, len: *mut usize) -> *const u8 {
+    // SAFETY: by the caller's contract.
+    let bytes = unsafe { result.as_ref() }.map_or(&[][..], |r| &r.trace.core_dump[..]);
+    if !len.is_null() {
+        // SAFETY: valid for a write by the caller's contract.
+        unsafe { *len = bytes.len() };
+    }
+    if bytes.is_empty() { std::ptr::null() } else { bytes.as_ptr() }
 }
 
 /// Frees a result (and the output it holds). `NULL` does nothing.

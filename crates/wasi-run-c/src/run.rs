@@ -82,15 +82,23 @@ pub(crate) fn metered(module: &wasirun_module, limits: &Limits) -> Result<Option
     if !limits.needs_fuel() {
         return Ok(None);
     }
-    let engine = Engine::new(&engine_config_for(limits));
-    let m = Module::new(&engine, &module.bytes[..]).map_err(|e| format!("invalid module: {e}"))?;
-    Ok(Some((engine, m)))
+    module.code.compile(&engine_config_for(limits)).map(Some)
 }
 
-/// The run `config` describes, of `module` on `engine`: its limits, host
-/// functions and mode.
-pub(crate) fn configured<'a>(engine: &'a Engine, module: &'a Module, config: &wasirun_config) -> Run<'a> {
-    let mut run = Run::new(engine, module).limits(config.limits.clone()).non_blocking(config.non_blocking);
+/// The run `config` describes, of `module` (compiled as `compiled` on
+/// `engine`): its limits, host functions, mode and backtraces.
+pub(crate) fn configured<'a>(
+    engine: &'a Engine,
+    compiled: &'a Module,
+    module: &wasirun_module,
+    config: &wasirun_config,
+) -> Run<'a> {
+    let _ = module;
+    let mut run = Run::new(engine, compiled).limits(config.limits.clone()).non_blocking(config.non_blocking);
+    #[cfg(feature = "diagnostics")]
+    if let Some(map) = module.frame_map() {
+        run = run.diagnostics(map.clone()).core_dump(map.core_dumps());
+    }
     for f in &config.funcs {
         run = f.define(run);
     }
@@ -99,7 +107,7 @@ pub(crate) fn configured<'a>(engine: &'a Engine, module: &'a Module, config: &wa
 
 /// A deterministic run's outcome, with the system it wrapped.
 pub(crate) fn unwrapped(f: Finished<Deterministic<HostSystem>>) -> Finished<HostSystem> {
-    Finished { exit: f.exit, results: f.results, memory_refused: f.memory_refused, system: f.system.into_inner() }
+    f.map_system(Deterministic::into_inner)
 }
 
 /// One run of `module` under `config`, calling `invoke` if given.
@@ -112,8 +120,8 @@ fn run(module: &wasirun_module, config: &wasirun_config, invoke: Option<(&str, &
         Ok(m) => m,
         Err(e) => return failed(e),
     };
-    let (engine, module) = metered.as_ref().unwrap_or(&module.plain);
-    let mut r = configured(engine, module, config);
+    let (engine, compiled) = metered.as_ref().unwrap_or(&module.plain);
+    let mut r = configured(engine, compiled, module, config);
     if let Some((name, args)) = invoke {
         r = r.invoke(name, args);
     }

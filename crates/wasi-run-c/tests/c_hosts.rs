@@ -198,3 +198,44 @@ fn a_thousand_cycles_under_address_and_leak_sanitizers_report_nothing() {
     assert!(out.contains("1000 cycle(s), 0 failure(s)"), "{out}");
     assert!(!out.contains("Sanitizer"), "a sanitizer reported:\n{out}");
 }
+
+/// The frames the C host printed for the trap (`frame N: INDEX MODULE
+/// NAME`) are those a Rust embedder gets on the trap outcome for the same
+/// module and arguments.
+#[cfg(unix)]
+#[test]
+fn the_c_result_and_the_rust_outcome_carry_the_same_frames() {
+    use wasi_preview1::unix::UnixSystem;
+    use wasi_wasmi::diagnostics::{Options, prepare};
+    use wasi_wasmi::{Exit, Run, engine_config};
+
+    let f = fixture("frames");
+    let exe = f.dir.join("frames");
+    build_host("cc", "host.c", &["-std=c11", "-O1"], &exe);
+    let out = run(Command::new(&exe).arg(&f.guest).arg(&f.add).arg(&f.data), "the C host");
+    let from_c: Vec<String> = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("frame "))
+        .map(|l| l.split_once(": ").unwrap().1.to_owned())
+        .collect();
+
+    let bytes = std::fs::read(&f.guest).unwrap();
+    let prepared = prepare(&bytes, &Options::new("guest.wasm")).unwrap();
+    let (engine, module) = prepared.compile(&engine_config()).unwrap();
+    let system = UnixSystem::builder().args(["guest", "trap"]).build().unwrap();
+    let finished = Run::new(&engine, &module).diagnostics(prepared.map.clone()).run(system).unwrap();
+    let Exit::Trap(trap) = finished.exit else { panic!("no trap: {:?}", finished.exit) };
+    let from_rust: Vec<String> = trap
+        .backtrace
+        .expect("a backtrace")
+        .frames
+        .iter()
+        .map(|fr| format!("{} {} {}", fr.func_index, fr.module, fr.name.as_deref().unwrap_or("-")))
+        .collect();
+    assert_eq!(from_c, from_rust);
+    assert_eq!(
+        from_rust.iter().take(3).map(|l| l.rsplit(' ').next().unwrap()).collect::<Vec<_>>(),
+        ["trap_level3", "trap_level2", "trap_level1"]
+    );
+    let _ = std::fs::remove_dir_all(&f.dir);
+}

@@ -37,6 +37,8 @@ const KEYS: &[(char, &str, Does)] = &[
     ('W', "tail-call", Does::Feature),
     ('W', "multi-memory", Does::Feature),
     ('W', "extended-const", Does::Feature),
+    ('D', "debug-info", Does::Maps("source lines in backtraces (docs/diagnostics.md)")),
+    ('D', "coredump", Does::Maps("a core dump on a trap (docs/diagnostics.md)")),
     ('C', "cache", Does::Nothing("nothing is compiled, so nothing is cached")),
     ('C', "cache-config", Does::Nothing("nothing is compiled, so nothing is cached")),
     ('C', "parallel-compilation", Does::Nothing("nothing is compiled")),
@@ -130,8 +132,29 @@ pub(crate) fn wasm(values: &[String]) -> Result<Wasm, String> {
     Ok(w)
 }
 
+/// What the `-D` options ask for.
+#[derive(Debug, Default)]
+pub(crate) struct Debug {
+    pub(crate) debug_info: Option<bool>,
+    pub(crate) coredump: Option<String>,
+}
+
+/// Parses the `-D` options.
+pub(crate) fn debug(values: &[String]) -> Result<Debug, String> {
+    let mut d = Debug::default();
+    for (key, v) in entries(values) {
+        match lookup('D', key)? {
+            ("debug-info", _) => d.debug_info = Some(boolean('D', key, v)?),
+            ("coredump", _) => d.coredump = Some(value('D', key, v)?.to_owned()),
+            (_, Does::Nothing(_)) => {}
+            (other, _) => unreachable!("-D {other} is in the table but not handled"),
+        }
+    }
+    Ok(d)
+}
+
 /// Checks the options of a flag whose every key means nothing here (`-C`,
-/// `-D`, `-O`): each must be one wasi-run knows.
+/// `-O`): each must be one wasi-run knows.
 pub(crate) fn accepted(flag: char, values: &[String]) -> Result<(), String> {
     for (key, _) in entries(values) {
         lookup(flag, key)?;
@@ -178,8 +201,10 @@ mod tests {
         assert!(accepted('O', &strings(&["opt-level=2"])).is_ok());
         let e = accepted('C', &strings(&["compiler=cranelift"])).unwrap_err();
         assert!(e.starts_with("-C compiler: ") && e.contains("cache"), "{e}");
-        let e = accepted('D', &strings(&["logging=y"])).unwrap_err();
-        assert_eq!(e, "-D logging: not an option wasi-run has");
+        let e = debug(&strings(&["logging=y"])).unwrap_err();
+        assert!(e.starts_with("-D logging: not an option wasi-run has"), "{e}");
+        let d = debug(&strings(&["debug-info,coredump=core.wasm"])).unwrap();
+        assert_eq!((d.debug_info, d.coredump.as_deref()), (Some(true), Some("core.wasm")));
     }
 
     /// Each key is in the table once, and each that maps is handled.
@@ -200,6 +225,7 @@ mod tests {
             let r = match f {
                 'S' => wasi(&with(k, v)).map(drop),
                 'W' => wasm(&with(k, v)).map(drop),
+                'D' => debug(&with(k, v)).map(drop),
                 _ => accepted(*f, &with(k, v)),
             };
             assert!(r.is_ok(), "-{f} {k}={v}: {r:?}");

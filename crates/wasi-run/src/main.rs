@@ -10,6 +10,7 @@ mod aliases;
 #[cfg(unix)]
 mod alloc;
 mod argv;
+mod diag;
 mod host;
 mod limits;
 mod mounts;
@@ -24,7 +25,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 use wasi_preview1::NetPolicy;
 use wasi_preview1::{Deterministic, Tracer};
-use wasi_wasmi::{Exit, Finished, Limits, Run, engine_config_for};
+use wasi_wasmi::{Exit, Finished, Limits, Proposals, Run, engine_config_for};
 use wasmi::{Engine, ExternType, Module, Val, ValType};
 
 /// Large blocks (linear memories) start on a page boundary, so guest
@@ -214,9 +215,23 @@ struct Cli {
     #[arg(short = 'C', long = "codegen", value_name = "KEY[=VALUE]")]
     codegen: Vec<String>,
 
-    /// wasmtime's debugging options (none yet).
+    /// wasmtime's debugging options: debug-info (source lines in
+    /// backtraces), coredump=PATH (a core dump on a trap).
     #[arg(short = 'D', long = "debug", value_name = "KEY[=VALUE]")]
     debug: Vec<String>,
+
+    /// Profile the guest's own functions (sampled every INTERVAL units of
+    /// fuel, default 1000000; a duration like 10ms is converted at 100
+    /// million units a second) into PATH (default
+    /// wasi-run-guest-profile.json), for the Firefox Profiler.
+    #[arg(long = "profile", value_name = "guest[,PATH[,INTERVAL]]")]
+    profile: Option<String>,
+
+    /// Run the module as it is, without backtraces on traps (and without
+    /// what they cost: about 12 more fuel units per call, a little time on
+    /// call-heavy code; docs/diagnostics.md).
+    #[arg(long = "no-backtraces")]
+    no_backtraces: bool,
 
     /// wasmtime's optimisation options: opt-level is accepted and means
     /// nothing here (nothing is compiled).
@@ -283,8 +298,14 @@ struct Settings {
     timeout: Option<Given<Duration>>,
     /// `-W max-wasm-stack`: the engine's value-stack limit in bytes.
     max_wasm_stack: Option<usize>,
-    /// Proposals turned on or off with `-W`.
-    features: Vec<(&'static str, bool)>,
+    /// `-D debug-info`: source lines in backtraces.
+    debug_info: bool,
+    /// `-D coredump=PATH`.
+    coredump: Option<PathBuf>,
+    /// `--profile=guest...`.
+    profile: Option<diag::ProfileSpec>,
+    /// The proposals, as `-W` turned them on or off.
+    proposals: Proposals,
 }
 
 /// One option given both ways with different values is an error.
@@ -322,8 +343,19 @@ fn settings(args: &[OsString]) -> Result<Settings, Failure> {
     let wasi = aliases::wasi(&cli.wasi).map_err(usage)?;
     let wasm = aliases::wasm(&cli.wasm).map_err(usage)?;
     aliases::accepted('C', &cli.codegen).map_err(usage)?;
-    aliases::accepted('D', &cli.debug).map_err(usage)?;
+    let debug = aliases::debug(&cli.debug).map_err(usage)?;
+    let profile = cli.profile.as_deref().map(diag::parse_profile).transpose().map_err(usage)?;
     aliases::accepted('O', &cli.optimize).map_err(usage)?;
+    if cli.no_backtraces {
+        let wanted = [
+            (debug.debug_info == Some(true), "-D debug-info"),
+            (debug.coredump.is_some(), "-D coredump"),
+            (profile.is_some(), "--profile"),
+        ];
+        if let Some((_, what)) = wanted.iter().find(|(on, _)| *on) {
+            return Err(usage(format!("{what} needs backtraces, which --no-backtraces turns off")));
+        }
+    }
     let mut listens = cli.listens.clone();
     listens.extend(wasi.tcplisten);
     let allow_net = match (&cli.allow_net, wasi.inherit_network) {
@@ -354,7 +386,10 @@ fn settings(args: &[OsString]) -> Result<Settings, Failure> {
         max_memory,
         timeout,
         max_wasm_stack: wasm.max_wasm_stack,
-        features: wasm.features,
+        debug_info: debug.debug_info == Some(true),
+        coredump: debug.coredump.map(PathBuf::from),
+        profile,
+        proposals: proposals(&wasm.features)?,
         cli,
     })
 }
@@ -547,36 +582,31 @@ fn build_system(s: &Settings, open_stdio: [bool; 3]) -> Result<HostSystem, Failu
 }
 
 /// The engine configuration: limits, and the proposals `-W` turned on or off.
-fn engine_config(s: &Settings, limits: &Limits) -> Result<wasmi::Config, Failure> {
+fn engine_config(s: &Settings, limits: &Limits) -> wasmi::Config {
     let mut config = engine_config_for(limits);
     if let Some(bytes) = s.max_wasm_stack {
         // wasmi starts the stack at 1,000 bytes and refuses a maximum
         // below the start: a smaller limit starts it smaller.
         config.set_min_stack_height(bytes.min(1000)).set_max_stack_height(bytes);
     }
-    for &(feature, on) in &s.features {
+    s.proposals.apply(&mut config);
+    config
+}
+
+/// The proposals `-W` turns on and off, over the defaults.
+fn proposals(features: &[(&'static str, bool)]) -> Result<Proposals, Failure> {
+    let mut p = Proposals::default();
+    for &(feature, on) in features {
         match feature {
             #[cfg(feature = "simd")]
-            "simd" => {
-                config.wasm_simd(on);
-            }
+            "simd" => p.simd = on,
             #[cfg(feature = "simd")]
-            "relaxed-simd" => {
-                config.wasm_relaxed_simd(on);
-            }
+            "relaxed-simd" => p.relaxed_simd = on,
             #[cfg(feature = "memory64")]
-            "memory64" => {
-                config.wasm_memory64(on);
-            }
-            "tail-call" => {
-                config.wasm_tail_call(on);
-            }
-            "multi-memory" => {
-                config.wasm_multi_memory(on);
-            }
-            "extended-const" => {
-                config.wasm_extended_const(on);
-            }
+            "memory64" => p.memory64 = on,
+            "tail-call" => p.tail_call = on,
+            "multi-memory" => p.multi_memory = on,
+            "extended-const" => p.extended_const = on,
             // A proposal this build lacks is off already.
             _ if !on => {}
             other => {
@@ -584,7 +614,7 @@ fn engine_config(s: &Settings, limits: &Limits) -> Result<wasmi::Config, Failure
             }
         }
     }
-    Ok(config)
+    Ok(p)
 }
 
 fn run(s: &Settings, open_stdio: [bool; 3]) -> Result<u8, Failure> {
@@ -601,10 +631,27 @@ fn run(s: &Settings, open_stdio: [bool; 3]) -> Result<u8, Failure> {
     let bytes =
         std::fs::read(&cli.module).map_err(|e| Failure(load_status, format!("cannot read {name}: {e}{hint}")))?;
     let system = build_system(s, open_stdio)?;
-    let limits = Limits { fuel: s.fuel, max_memory: s.max_memory.as_ref().map(|m| m.value), ..Limits::default() };
-    let engine = Engine::new(&engine_config(s, &limits)?);
-    let module =
-        load_module(&engine, &cli.module, &bytes).map_err(|reason| Failure(load_status, format!("{reason}{hint}")))?;
+    let limits = Limits {
+        fuel: s.fuel,
+        max_memory: s.max_memory.as_ref().map(|m| m.value),
+        metered: s.profile.is_some(),
+        ..Limits::default()
+    };
+    let config = engine_config(s, &limits);
+    let wasm = binary_of(&cli.module, &bytes).map_err(|reason| Failure(load_status, format!("{reason}{hint}")))?;
+    let prepared = prepare(s, &wasm);
+    let compiled = match &prepared {
+        Some(p) => p.compile(&config),
+        None => {
+            let engine = Engine::new(&config);
+            Module::new(&engine, &wasm[..]).map(|m| (engine, m))
+        }
+    };
+    let (engine, module) =
+        compiled.map_err(|e| Failure(load_status, format!("invalid module {name}: {}{hint}", one_line(&e))))?;
+    drop(wasm);
+    drop(bytes);
+    let map = prepared.map(|p| p.map);
     let invoke = match &cli.invoke {
         Some(func) => Some((func.as_str(), invoke_args(&module, func, &s.guest_args)?)),
         None => None,
@@ -623,7 +670,13 @@ fn run(s: &Settings, open_stdio: [bool; 3]) -> Result<u8, Failure> {
     if let Some(timeout) = &s.timeout {
         watchdog(timeout.clone());
     }
-    let run = Run::new(&engine, &module).limits(limits);
+    let mut run = Run::new(&engine, &module).limits(limits);
+    if let Some(map) = &map {
+        run = run.diagnostics(map.clone()).core_dump(s.coredump.is_some());
+        if let Some(p) = &s.profile {
+            run = run.profile(p.interval);
+        }
+    }
     let run = match &invoke {
         Some((func, args)) => run.invoke(func, args),
         None => run,
@@ -658,7 +711,32 @@ fn run(s: &Settings, open_stdio: [bool; 3]) -> Result<u8, Failure> {
     if let Some((n, why)) = trace_lost {
         report(&format!("--trace: {n} line(s) could not be written: {why}"));
     }
-    status(s, finished, refused)
+    if let Some(spec) = &s.profile {
+        match (&map, &finished.profile) {
+            (Some(map), Some(profile)) => match diag::write_profile(&spec.path, map, profile, map.module_name()) {
+                Ok(()) => {
+                    report(&format!("--profile: {} samples written to {}", profile.samples.len(), spec.path.display()));
+                }
+                Err(e) => report(&format!("--profile: cannot write {}: {e}", spec.path.display())),
+            },
+            _ => report("--profile: no profile (backtraces are off for this module)"),
+        }
+    }
+    // What became of a core dump: said after the trap it was taken at.
+    let dumped = match (&s.coredump, &finished.exit) {
+        (Some(path), Exit::Trap(trap)) => Some(match &trap.core_dump {
+            Some(dump) => match std::fs::write(path, dump) {
+                Ok(()) => format!("core dump written to {}", path.display()),
+                Err(e) => format!("-D coredump: cannot write {}: {e}", path.display()),
+            },
+            None => "-D coredump: no core dump (backtraces are off for this module)".to_owned(),
+        }),
+        _ => None,
+    };
+    status(s, finished, refused, map.as_deref()).map_err(|Failure(code, text)| match dumped {
+        Some(line) => Failure(code, format!("{text}\n{line}")),
+        None => Failure(code, text),
+    })
 }
 
 /// How a run ended, without its system: the results, how many fds
@@ -671,11 +749,16 @@ fn finish<S>(
 ) -> Result<Ended, wasi_wasmi::RunError> {
     let f = result?;
     let (refused, lost) = facts(&f.system);
-    Ok((Finished { exit: f.exit, results: f.results, memory_refused: f.memory_refused, system: () }, refused, lost))
+    Ok((f.map_system(drop), refused, lost))
 }
 
 /// The exit status (and message) for how the guest ended.
-fn status(s: &Settings, finished: Finished<()>, open_refused: usize) -> Result<u8, Failure> {
+fn status(
+    s: &Settings,
+    finished: Finished<()>,
+    open_refused: usize,
+    map: Option<&wasi_wasmi::diagnostics::FrameMap>,
+) -> Result<u8, Failure> {
     let failed = !finished.exit.success();
     if failed && let Some(bytes) = finished.memory_refused {
         return Err(Failure(
@@ -707,11 +790,56 @@ fn status(s: &Settings, finished: Finished<()>, open_refused: usize) -> Result<u
             Ok(*code as u8)
         }
         // The CLI never runs a guest in slices, so never abandons one.
-        Exit::Trap(_) | Exit::Abandoned => Err(Failure(TRAP_STATUS, describe(&finished.exit))),
+        Exit::Trap(trap) => Err(Failure(TRAP_STATUS, trap_report(trap, map))),
+        Exit::Abandoned => Err(Failure(TRAP_STATUS, describe(&finished.exit))),
         Exit::OutOfFuel => Err(Failure(FUEL_STATUS, format!("the guest used up its --fuel {}", s.fuel.unwrap_or(0)))),
         // The CLI's watchdog stops a guest at its deadline; this is the
         // library's own time limit, not used here.
         Exit::Timeout => Err(Failure(TIMEOUT_STATUS, "the guest ran past its time limit".into())),
+    }
+}
+
+/// A trap as wasi-run reports it: the one-line reason first, then the
+/// wasm backtrace, and how to get source lines when they are not shown.
+fn trap_report(trap: &wasi_wasmi::Trap, map: Option<&wasi_wasmi::diagnostics::FrameMap>) -> String {
+    let mut text = format!("trap: {}", one_line(&trap.error));
+    if let Some(bt) = trap.backtrace.as_ref().filter(|b| !b.frames.is_empty()) {
+        text.push('\n');
+        text.push_str(&bt.to_string());
+        if map.is_some_and(|m| m.detail() == wasi_wasmi::diagnostics::Detail::Frames) {
+            text.push_str(
+                "\nnote: run with -D debug-info (or WASMTIME_BACKTRACE_DETAILS=1) for source lines and offsets",
+            );
+        }
+    }
+    text
+}
+
+/// Prepares the module for backtraces (and core dumps, profiles), or says
+/// in one line why it runs without them.
+fn prepare(s: &Settings, wasm: &[u8]) -> Option<wasi_wasmi::diagnostics::Prepared> {
+    if s.cli.no_backtraces {
+        return None;
+    }
+    let file = s
+        .cli
+        .module
+        .file_name()
+        .map_or_else(|| s.cli.module.display().to_string(), |f| f.to_string_lossy().into_owned());
+    let options = wasi_wasmi::diagnostics::Options {
+        module_name: file.clone(),
+        detail: diag::detail(s.debug_info),
+        core_dump: s.coredump.is_some(),
+        proposals: s.proposals,
+    };
+    match wasi_wasmi::diagnostics::prepare(wasm, &options) {
+        Ok(p) => Some(p),
+        // An invalid module: compiling it says why.
+        Err(why) if why.invalid => None,
+        Err(why) => {
+            report(&format!("note: backtraces are off for {file}: {why}"));
+            None
+        }
     }
 }
 
@@ -793,9 +921,10 @@ fn print_results(results: &[Val]) {
     }
 }
 
-/// Compiles a binary module (it starts with `\0asm`) or a text one; the
-/// error says what MODULE is and what is wrong with it, on one line.
-fn load_module(engine: &Engine, path: &Path, bytes: &[u8]) -> Result<Module, String> {
+/// A binary module's bytes (it starts with `\0asm`), or a text one's
+/// compiled; the error says what MODULE is and what is wrong with it, on one
+/// line.
+fn binary_of<'a>(path: &Path, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, [u8]>, String> {
     let name = path.display();
     if bytes.starts_with(b"\0asm") {
         if bytes.get(4..8) == Some(&[0x0d, 0x00, 0x01, 0x00][..]) {
@@ -803,11 +932,11 @@ fn load_module(engine: &Engine, path: &Path, bytes: &[u8]) -> Result<Module, Str
                 "{name} is a WebAssembly component; wasi-run runs core modules (WASI preview1, wasm32-wasip1)"
             ));
         }
-        return Module::new(engine, bytes).map_err(|e| format!("invalid module {name}: {}", one_line(&e)));
+        return Ok(std::borrow::Cow::Borrowed(bytes));
     }
     let is_wat = path.extension().is_some_and(|e| e == "wat");
     match wat::parse_bytes(bytes) {
-        Ok(binary) => Module::new(engine, &binary[..]).map_err(|e| format!("invalid module {name}: {}", one_line(&e))),
+        Ok(binary) => Ok(std::borrow::Cow::Owned(binary.into_owned())),
         Err(mut e) if is_wat || bytes.starts_with(b"(") => {
             e.set_path(path);
             Err(wat_error(&e))

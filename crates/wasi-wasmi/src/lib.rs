@@ -16,6 +16,8 @@
 
 pub mod signatures;
 
+#[cfg(feature = "diagnostics")]
+pub mod diagnostics;
 pub mod host_funcs;
 mod preview0;
 mod preview1;
@@ -25,8 +27,8 @@ mod wasmedge;
 
 pub use host_funcs::{HostCall, HostFn, MemoryRange};
 pub use run::{
-    Exit, FUEL_SLICE, Finished, Guest, Limits, MAX_RECURSION_DEPTH, MAX_STACK_BYTES, Run, RunError, Slice, Step,
-    TABLE_ELEMENT_BYTES, TIME_CHECK_FUEL, engine_config, engine_config_for, run_command,
+    Exit, FUEL_SLICE, Finished, Guest, Limits, MAX_RECURSION_DEPTH, MAX_STACK_BYTES, Proposals, Run, RunError, Slice,
+    Step, TABLE_ELEMENT_BYTES, TIME_CHECK_FUEL, Trap, engine_config, engine_config_for, run_command,
 };
 pub use signatures::{SIGNATURES, Signature, WasmType};
 pub use waits::Wait;

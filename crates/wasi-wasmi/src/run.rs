@@ -34,12 +34,60 @@ pub const FUEL_SLICE: u64 = 4_000_000;
 /// interpretation on any machine wasi-run targets).
 pub const TIME_CHECK_FUEL: u64 = 100_000;
 
+/// The WebAssembly proposals an engine accepts beyond its base (Wasm 2.0's
+/// mutable globals, multi-value, sign extension, saturating conversions,
+/// bulk memory and reference types). The default is what wasmtime enables
+/// that wasmi has; SIMD and memory64 only when this crate's `simd` and
+/// `memory64` features are on (as they are by default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)]
+pub struct Proposals {
+    /// Fixed-width SIMD (Wasm 2.0).
+    pub simd: bool,
+    /// Relaxed SIMD.
+    pub relaxed_simd: bool,
+    /// 64-bit memories.
+    pub memory64: bool,
+    /// Tail calls.
+    pub tail_call: bool,
+    /// More than one memory.
+    pub multi_memory: bool,
+    /// Extended constant expressions.
+    pub extended_const: bool,
+}
+
+impl Default for Proposals {
+    fn default() -> Self {
+        Proposals {
+            simd: cfg!(feature = "simd"),
+            relaxed_simd: cfg!(feature = "simd"),
+            memory64: cfg!(feature = "memory64"),
+            tail_call: true,
+            multi_memory: true,
+            extended_const: true,
+        }
+    }
+}
+
+impl Proposals {
+    /// Turns `config`'s proposals on or off as these say (one this build
+    /// lacks stays off).
+    pub fn apply(&self, config: &mut Config) {
+        #[cfg(feature = "simd")]
+        config.wasm_simd(self.simd).wasm_relaxed_simd(self.relaxed_simd);
+        #[cfg(feature = "memory64")]
+        config.wasm_memory64(self.memory64);
+        config
+            .wasm_tail_call(self.tail_call)
+            .wasm_multi_memory(self.multi_memory)
+            .wasm_extended_const(self.extended_const);
+    }
+}
+
 /// The engine configuration for real programs: functions are validated
 /// when the module loads (so an invalid module is refused before it runs)
 /// and translated on first call (so a large module starts fast); stack
-/// limits large enough for Go; the proposals wasmtime enables by default
-/// (SIMD and memory64 when this crate's `simd` and `memory64` features are
-/// on, as they are by default).
+/// limits large enough for Go; the default [`Proposals`].
 #[must_use]
 pub fn engine_config() -> Config {
     let mut config = Config::default();
@@ -47,14 +95,7 @@ pub fn engine_config() -> Config {
         .compilation_mode(CompilationMode::LazyTranslation)
         .set_max_recursion_depth(MAX_RECURSION_DEPTH)
         .set_max_stack_height(MAX_STACK_BYTES);
-    // Everything wasmtime enables by default that wasmi has: Wasm 2.0
-    // (with fixed-width SIMD), relaxed SIMD, memory64, tail calls,
-    // multi-memory, extended constants.
-    #[cfg(feature = "simd")]
-    config.wasm_simd(true).wasm_relaxed_simd(true);
-    #[cfg(feature = "memory64")]
-    config.wasm_memory64(true);
-    config.wasm_tail_call(true).wasm_multi_memory(true).wasm_extended_const(true);
+    Proposals::default().apply(&mut config);
     config
 }
 
@@ -225,13 +266,45 @@ impl fmt::Display for WasmNotation<'_> {
     }
 }
 
+/// A trap: the engine's error and, for a module prepared for it
+/// ([`Run::diagnostics`]), where it happened.
+#[derive(Debug)]
+pub struct Trap {
+    /// The trap (its message is wasmi's).
+    pub error: wasmi::Error,
+    /// The wasm frames live at the trap, innermost first.
+    #[cfg(feature = "diagnostics")]
+    pub backtrace: Option<crate::diagnostics::Backtrace>,
+    /// A core dump taken at the trap ([`Run::core_dump`]).
+    #[cfg(feature = "diagnostics")]
+    pub core_dump: Option<Vec<u8>>,
+}
+
+impl Trap {
+    fn new(error: wasmi::Error) -> Box<Trap> {
+        Box::new(Trap {
+            error,
+            #[cfg(feature = "diagnostics")]
+            backtrace: None,
+            #[cfg(feature = "diagnostics")]
+            core_dump: None,
+        })
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
 /// How a guest ended.
 #[derive(Debug)]
 pub enum Exit {
     /// It returned (0) or called `proc_exit` (its code).
     Code(i32),
     /// It trapped.
-    Trap(wasmi::Error),
+    Trap(Box<Trap>),
     /// It used up its [`Limits::fuel`].
     OutOfFuel,
     /// It ran past its [`Limits::timeout`].
@@ -261,6 +334,24 @@ pub struct Finished<S> {
     pub memory_refused: Option<usize>,
     /// The system, for the embedder to inspect.
     pub system: S,
+    /// The profile taken ([`Run::profile`]).
+    #[cfg(feature = "diagnostics")]
+    pub profile: Option<crate::diagnostics::Profile>,
+}
+
+impl<S> Finished<S> {
+    /// The same outcome with the system `f` makes of this one (to unwrap a
+    /// wrapper, or to drop the system).
+    pub fn map_system<T>(self, f: impl FnOnce(S) -> T) -> Finished<T> {
+        Finished {
+            exit: self.exit,
+            results: self.results,
+            memory_refused: self.memory_refused,
+            system: f(self.system),
+            #[cfg(feature = "diagnostics")]
+            profile: self.profile,
+        }
+    }
 }
 
 /// One run of a module: what to call and within which limits.
@@ -287,13 +378,33 @@ pub struct Run<'a> {
     invoke: Option<(&'a str, &'a [Val])>,
     funcs: Vec<HostFunc>,
     non_blocking: bool,
+    #[cfg(feature = "diagnostics")]
+    diag: Diag,
+}
+
+/// What a run does for diagnostics.
+#[cfg(feature = "diagnostics")]
+#[derive(Debug, Clone, Default)]
+struct Diag {
+    map: Option<Arc<crate::diagnostics::FrameMap>>,
+    core_dump: bool,
+    profile: Option<u64>,
 }
 
 impl<'a> Run<'a> {
     /// A run of `module` on `engine` that calls `_start`, without limits.
     #[must_use]
     pub fn new(engine: &'a Engine, module: &'a Module) -> Self {
-        Run { engine, module, limits: Limits::default(), invoke: None, funcs: Vec::new(), non_blocking: false }
+        Run {
+            engine,
+            module,
+            limits: Limits::default(),
+            invoke: None,
+            funcs: Vec::new(),
+            non_blocking: false,
+            #[cfg(feature = "diagnostics")]
+            diag: Diag::default(),
+        }
     }
 
     /// Defines the function `module::name` for the guest to import, of the
@@ -331,6 +442,45 @@ impl<'a> Run<'a> {
     ) -> Self {
         self.funcs.push(HostFunc { module: module.into(), name: name.into(), ty, body: Arc::new(f) });
         self
+    }
+
+    /// Backtraces on traps: `module` was prepared by
+    /// [`crate::diagnostics::prepare`] with `map`, so a trap carries the
+    /// frames that were live ([`Trap::backtrace`]).
+    #[cfg(feature = "diagnostics")]
+    #[must_use]
+    pub fn diagnostics(mut self, map: Arc<crate::diagnostics::FrameMap>) -> Self {
+        self.diag.map = Some(map);
+        self
+    }
+
+    /// A core dump on a trap ([`Trap::core_dump`]); needs [`Run::diagnostics`]
+    /// with a module prepared with `dump`.
+    #[cfg(feature = "diagnostics")]
+    #[must_use]
+    pub fn core_dump(mut self, on: bool) -> Self {
+        self.diag.core_dump = on;
+        self
+    }
+
+    /// Samples the guest's stack every `interval` units of fuel, for a
+    /// profile ([`Guest::profile`]); needs [`Run::diagnostics`] and a
+    /// metered engine ([`Limits::metered`]).
+    #[cfg(feature = "diagnostics")]
+    #[must_use]
+    pub fn profile(mut self, interval: u64) -> Self {
+        self.diag.profile = Some(interval.max(1));
+        self
+    }
+
+    /// Bytes of memory the run's module has for the host rather than the
+    /// guest: a prepared module's shadow stack.
+    fn host_memory(&self) -> usize {
+        #[cfg(feature = "diagnostics")]
+        if self.diag.map.is_some() {
+            return crate::diagnostics::HOST_MEMORY_BYTES;
+        }
+        0
     }
 
     /// Non-blocking mode, for a host that owns its thread (a UI or game
@@ -428,7 +578,7 @@ impl<'a> Run<'a> {
     pub fn instantiate<S: System + 'static>(self, system: S) -> Result<Guest<S>, RunError> {
         let mut store = Store::new(
             self.engine,
-            Host { wasi: WasiCtx::new(system), memory: MemoryLimit::new(self.limits.max_memory) },
+            Host { wasi: WasiCtx::new(system), memory: MemoryLimit::new(self.limits.max_memory, self.host_memory()) },
         );
         if self.limits.max_memory.is_some() {
             store.limiter(|host| &mut host.memory);
@@ -463,8 +613,22 @@ impl<'a> Run<'a> {
                 .map_err(link)?;
         }
 
-        let mut guest =
-            Guest { store, instance: None, budget, ended: None, pending: None, non_blocking: self.non_blocking };
+        let mut guest = Guest {
+            store,
+            instance: None,
+            budget,
+            ended: None,
+            pending: None,
+            non_blocking: self.non_blocking,
+            #[cfg(feature = "diagnostics")]
+            samples: self.diag.profile.map(|interval| Sampler {
+                interval,
+                started: Instant::now(),
+                samples: Vec::new(),
+            }),
+            #[cfg(feature = "diagnostics")]
+            diag: self.diag,
+        };
         match linker.instantiate_and_start(&mut guest.store, self.module) {
             Ok(i) => guest.instance = Some(i),
             // A trap or exit in the start section, or a memory the limiter
@@ -474,7 +638,7 @@ impl<'a> Run<'a> {
                     || e.i32_exit_status().is_some()
                     || guest.store.data().memory.refused.is_some() =>
             {
-                guest.ended = Some(exit_of(Stop::Error(e)));
+                guest.ended = Some(guest.exit_of(Stop::Error(e)));
                 return Ok(guest);
             }
             Err(e) => return Err(RunError::Link(e)),
@@ -490,8 +654,8 @@ impl<'a> Run<'a> {
             if !init.ty(&guest.store).params().is_empty() || !init.ty(&guest.store).results().is_empty() {
                 return Err(RunError::Entry("_initialize must take no parameters and return nothing".into()));
             }
-            if let Err(stop) = call(&mut guest.store, init, &[], &mut [], &mut guest.budget) {
-                guest.ended = Some(exit_of(stop));
+            if let Err(stop) = guest.run_to_end(init, &[], &mut []) {
+                guest.ended = Some(guest.exit_of(stop));
             }
         }
         Ok(guest)
@@ -582,6 +746,19 @@ pub struct Guest<S> {
     /// A call in slices that has not finished.
     pending: Option<Pending<S>>,
     non_blocking: bool,
+    #[cfg(feature = "diagnostics")]
+    diag: Diag,
+    /// A profile being taken ([`Run::profile`]).
+    #[cfg(feature = "diagnostics")]
+    samples: Option<Sampler>,
+}
+
+/// A profile being taken: samples every `interval` units of fuel.
+#[cfg(feature = "diagnostics")]
+struct Sampler {
+    interval: u64,
+    started: Instant,
+    samples: Vec<(Duration, Vec<u32>)>,
 }
 
 impl<S> fmt::Debug for Guest<S> {
@@ -619,13 +796,88 @@ impl<S: System + 'static> Guest<S> {
     /// its type, or a guest that has already ended.
     pub fn call(&mut self, name: &str, args: &[Val]) -> Result<Option<Vec<Val>>, RunError> {
         let (f, mut results) = self.callable(name, args)?;
-        match call(&mut self.store, f, args, &mut results, &mut self.budget) {
+        match self.run_to_end(f, args, &mut results) {
             Ok(()) => Ok(Some(results)),
             Err(stop) => {
-                self.ended = Some(exit_of(stop));
+                self.ended = Some(self.exit_of(stop));
                 Ok(None)
             }
         }
+    }
+
+    /// Calls `f` to the end, slicing its fuel when the run is metered (to
+    /// check the time limit and take profile samples).
+    fn run_to_end(&mut self, f: Func, args: &[Val], results: &mut [Val]) -> Result<(), Stop> {
+        if !self.budget.metered {
+            return f.call(&mut self.store, args, results).map_err(Stop::Error);
+        }
+        let mut given = self.next_grant(0);
+        self.store.set_fuel(given).map_err(Stop::Error)?;
+        let mut outcome = f.call_resumable(&mut self.store, args, results);
+        loop {
+            let left = self.store.get_fuel().unwrap_or(0);
+            self.budget.spend(given - left.min(given));
+            match outcome.map_err(Stop::Error)? {
+                ResumableCall::Finished => return Ok(()),
+                ResumableCall::HostTrap(trap) => return Err(Stop::Error(trap.into_host_error())),
+                ResumableCall::OutOfFuel(paused) => {
+                    if self.budget.fuel.is_some_and(|fuel| fuel < paused.required_fuel().max(1)) {
+                        return Err(Stop::OutOfFuel);
+                    }
+                    if self.budget.deadline.is_some_and(|d| Instant::now() >= d) {
+                        return Err(Stop::Timeout);
+                    }
+                    self.sample();
+                    given = self.next_grant(paused.required_fuel());
+                    self.store.set_fuel(given).map_err(Stop::Error)?;
+                    outcome = paused.resume(&mut self.store, results);
+                }
+            }
+        }
+    }
+
+    /// The fuel to give next outside slices: the limit's slice, or a
+    /// profile's interval; at least `required`.
+    fn next_grant(&self, required: u64) -> u64 {
+        #[allow(unused_mut)]
+        let mut grant = self.budget.slice();
+        #[cfg(feature = "diagnostics")]
+        if let Some(p) = &self.samples {
+            grant = grant.min(p.interval);
+        }
+        grant.max(required).max(1)
+    }
+
+    /// Takes a profile sample of the stack, if profiling.
+    fn sample(&mut self) {
+        #[cfg(feature = "diagnostics")]
+        if let (Some(p), Some(map), Some(instance)) = (&mut self.samples, &self.diag.map, self.instance) {
+            let (raw, _) = map.raw(&self.store, &instance);
+            p.samples.push((p.started.elapsed(), raw.into_iter().map(|(f, _)| f).collect()));
+        }
+    }
+
+    /// The profile taken so far ([`Run::profile`]).
+    #[cfg(feature = "diagnostics")]
+    #[must_use]
+    pub fn profile(&self) -> Option<crate::diagnostics::Profile> {
+        self.samples.as_ref().map(|p| crate::diagnostics::Profile { interval: p.interval, samples: p.samples.clone() })
+    }
+
+    /// The exit a stopped call means, with the frames and core dump of a
+    /// trap when diagnostics are on.
+    fn exit_of(&self, stop: Stop) -> Exit {
+        #[allow(unused_mut)]
+        let mut exit = exit_of(stop);
+        #[cfg(feature = "diagnostics")]
+        if let (Exit::Trap(trap), Some(map), Some(instance)) = (&mut exit, &self.diag.map, self.instance) {
+            let (raw, lost) = map.raw(&self.store, &instance);
+            trap.backtrace = Some(crate::diagnostics::Backtrace { frames: map.frames(&raw), lost });
+            if self.diag.core_dump {
+                trap.core_dump = map.core_dump(&self.store, &instance, &raw);
+            }
+        }
+        exit
     }
 
     /// The export `name`, checked against `args`, and room for its results.
@@ -783,7 +1035,7 @@ impl<S: System + 'static> Guest<S> {
         if !self.budget.metered {
             return 0;
         }
-        let mut grant = self.budget.slice();
+        let mut grant = self.next_grant(0);
         if let Some(fuel) = slice.fuel {
             grant = grant.min(fuel);
         }
@@ -847,7 +1099,10 @@ impl<S: System + 'static> Guest<S> {
                 }
             }
             match outcome {
-                Err(e) => return self.end(exit_of(Stop::Error(e))),
+                Err(e) => {
+                    let exit = self.exit_of(Stop::Error(e));
+                    return self.end(exit);
+                }
                 Ok(ResumableCall::Finished) => {
                     self.store.data_mut().wasi.set_nonblocking(false);
                     return Step::Returned(results);
@@ -855,14 +1110,15 @@ impl<S: System + 'static> Guest<S> {
                 Ok(ResumableCall::HostTrap(call)) => {
                     if call.host_error().downcast_ref::<WouldBlock>().is_some() {
                         let Some(blocked) = self.store.data_mut().wasi.take_blocked() else {
-                            return self
-                                .end(Exit::Trap(wasmi::Error::new("a WASI call waited without saying for what")));
+                            let e = wasmi::Error::new("a WASI call waited without saying for what");
+                            return self.end(Exit::Trap(Trap::new(e)));
                         };
                         let wait = blocked.wait.clone();
                         self.pending = Some(Pending { paused: Paused::Waiting { call, blocked }, results });
                         return Step::Waiting(wait);
                     }
-                    return self.end(exit_of(Stop::Error(call.into_host_error())));
+                    let exit = self.exit_of(Stop::Error(call.into_host_error()));
+                    return self.end(exit);
                 }
                 Ok(ResumableCall::OutOfFuel(paused)) => {
                     let required = paused.required_fuel().max(1);
@@ -878,10 +1134,11 @@ impl<S: System + 'static> Guest<S> {
                         self.pending = Some(Pending { paused: Paused::Fuel(paused), results });
                         return Step::Yielded;
                     }
+                    self.sample();
                     let rest = Slice { fuel: slice_fuel, time: slice.time };
                     grant = self.grant(rest, required);
                     if let Err(e) = self.store.set_fuel(grant) {
-                        return self.end(Exit::Trap(e));
+                        return self.end(Exit::Trap(Trap::new(e)));
                     }
                     outcome = paused.resume(&mut self.store, &mut results);
                 }
@@ -894,12 +1151,16 @@ impl<S: System + 'static> Guest<S> {
     #[must_use]
     pub fn finish(mut self) -> Finished<S> {
         self.abandon();
+        #[cfg(feature = "diagnostics")]
+        let profile = self.profile();
         let host = self.store.into_data();
         Finished {
             exit: self.ended.unwrap_or(Exit::Code(0)),
             results: Vec::new(),
             memory_refused: host.memory.refused,
             system: host.wasi.into_system(),
+            #[cfg(feature = "diagnostics")]
+            profile,
         }
     }
 }
@@ -933,6 +1194,9 @@ pub const TABLE_ELEMENT_BYTES: usize = 8;
 /// refused.
 struct MemoryLimit {
     max: Option<usize>,
+    /// Bytes that are the host's, not the guest's (a prepared module's
+    /// shadow stack): not counted against `max`.
+    credit: usize,
     refused: Option<usize>,
     /// Bytes of memories and tables granted so far.
     used: usize,
@@ -942,8 +1206,8 @@ struct MemoryLimit {
 }
 
 impl MemoryLimit {
-    fn new(max: Option<usize>) -> Self {
-        MemoryLimit { max, refused: None, used: 0, pending: 0 }
+    fn new(max: Option<usize>, credit: usize) -> Self {
+        MemoryLimit { max, credit, refused: None, used: 0, pending: 0 }
     }
 
     /// Grants growing one memory or table from `current` to `desired`
@@ -951,8 +1215,9 @@ impl MemoryLimit {
     fn grant(&mut self, current: usize, desired: usize) -> bool {
         let added = desired.saturating_sub(current);
         let total = self.used.saturating_add(added);
-        if self.max.is_some_and(|max| total > max) {
-            self.refused = Some(self.refused.map_or(total, |r| r.max(total)));
+        let guest = total.saturating_sub(self.credit);
+        if self.max.is_some_and(|max| guest > max) {
+            self.refused = Some(self.refused.map_or(guest, |r| r.max(guest)));
             return false;
         }
         self.used = total;
@@ -1051,35 +1316,6 @@ enum Stop {
     Timeout,
 }
 
-/// Calls `f`, slicing its fuel when the run is metered.
-fn call<T>(store: &mut Store<T>, f: Func, args: &[Val], results: &mut [Val], budget: &mut Budget) -> Result<(), Stop> {
-    if !budget.metered {
-        return f.call(&mut *store, args, results).map_err(Stop::Error);
-    }
-    let mut given = budget.slice();
-    store.set_fuel(given).map_err(Stop::Error)?;
-    let mut outcome = f.call_resumable(&mut *store, args, results);
-    loop {
-        let left = store.get_fuel().unwrap_or(0);
-        budget.spend(given - left);
-        match outcome.map_err(Stop::Error)? {
-            ResumableCall::Finished => return Ok(()),
-            ResumableCall::HostTrap(trap) => return Err(Stop::Error(trap.into_host_error())),
-            ResumableCall::OutOfFuel(paused) => {
-                if budget.fuel.is_some_and(|fuel| fuel < paused.required_fuel().max(1)) {
-                    return Err(Stop::OutOfFuel);
-                }
-                if budget.deadline.is_some_and(|d| Instant::now() >= d) {
-                    return Err(Stop::Timeout);
-                }
-                given = budget.slice().max(paused.required_fuel());
-                store.set_fuel(given).map_err(Stop::Error)?;
-                outcome = paused.resume(&mut *store, results);
-            }
-        }
-    }
-}
-
 /// The exit a stopped call means.
 fn exit_of(stop: Stop) -> Exit {
     match stop {
@@ -1089,7 +1325,7 @@ fn exit_of(stop: Stop) -> Exit {
         Stop::Error(e) => match (e.i32_exit_status(), e.as_trap_code()) {
             (Some(code), _) => Exit::Code(code),
             (None, Some(TrapCode::OutOfFuel)) => Exit::OutOfFuel,
-            _ => Exit::Trap(e),
+            _ => Exit::Trap(Trap::new(e)),
         },
     }
 }

@@ -68,10 +68,17 @@ pub(crate) fn rust_guests() -> Result<&'static Path, String> {
 /// Builds one C guest with clang and wasi-libc. A first line
 /// `/* cflags: ... */` in the source adds compiler flags (`-msimd128`).
 pub(crate) fn c_guest(name: &str) -> Result<PathBuf, String> {
-    let out = guest_dir().join("c").join(format!("{name}.wasm"));
+    c_program(&programs().join("c").join(format!("{name}.c")), &[])
+}
+
+/// Builds the C program `src` (into the guest directory, under its own
+/// name) with clang, wasi-libc and `flags`, and those its first line names
+/// (`/* cflags: ... */`).
+pub(crate) fn c_program(src: &Path, flags: &[&str]) -> Result<PathBuf, String> {
+    let stem = src.file_stem().and_then(|s| s.to_str()).unwrap_or("guest");
+    let out = guest_dir().join("c").join(format!("{stem}.wasm"));
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
-    let src = programs().join("c").join(format!("{name}.c"));
-    let source = std::fs::read_to_string(&src).map_err(|e| format!("{}: {e}", src.display()))?;
+    let source = std::fs::read_to_string(src).map_err(|e| format!("{}: {e}", src.display()))?;
     let extra: Vec<&str> = source
         .lines()
         .next()
@@ -81,8 +88,36 @@ pub(crate) fn c_guest(name: &str) -> Result<PathBuf, String> {
         .unwrap_or_default();
     let clang = std::env::var("WASI_CC").unwrap_or_else(|_| "clang".into());
     let mut cmd = Command::new(clang);
-    cmd.args(["--target=wasm32-wasi", "-O2", "-Wall", "-Werror"]).args(extra).arg("-o").arg(&out).arg(&src);
+    cmd.args(["--target=wasm32-wasi", "-O2", "-Wall", "-Werror"]).args(extra).args(flags).arg("-o").arg(&out).arg(src);
     run_tool(&mut cmd, &format!("compiling {} (clang and wasi-libc installed?)", src.display()))?;
+    Ok(out)
+}
+
+/// Builds the one-file Rust program `src` for wasm32-wasip1 with `rustc`
+/// (`$RUSTC`) and `flags`, into the guest directory under its own name
+/// and `tag`.
+pub(crate) fn rust_program(src: &Path, tag: &str, flags: &[&str]) -> Result<PathBuf, String> {
+    let stem = src.file_stem().and_then(|s| s.to_str()).unwrap_or("guest");
+    let out = guest_dir().join("rustc").join(format!("{stem}{tag}.wasm"));
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let mut cmd = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()));
+    cmd.args(["--edition", "2021", "--target", "wasm32-wasip1", "--crate-name", stem])
+        .args(flags)
+        .arg("-o")
+        .arg(&out)
+        .arg(src);
+    run_tool(&mut cmd, &format!("compiling {} (is the wasm32-wasip1 target installed?)", src.display()))?;
+    Ok(out)
+}
+
+/// Builds the one-file Go program `src` for wasip1.
+pub(crate) fn go_program(src: &Path) -> Result<PathBuf, String> {
+    let stem = src.file_stem().and_then(|s| s.to_str()).unwrap_or("guest");
+    let out = guest_dir().join("go").join(format!("{stem}.wasm"));
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let mut cmd = go();
+    cmd.env_remove("GOFLAGS").current_dir(src.parent().unwrap()).args(["build", "-o"]).arg(&out).arg(src);
+    run_tool(&mut cmd, &format!("building Go program {} (is go installed?)", src.display()))?;
     Ok(out)
 }
 
