@@ -84,8 +84,6 @@ struct Paths {
     data: PathBuf,
 }
 
-
-
 fn build(repo: &Path) -> Paths {
     let target = repo.join("target");
     eprintln!("building wasi-run, the wasmi_wasi runner and the guests…");
@@ -206,8 +204,6 @@ fn run(mut cmd: Command) -> (String, f64, i64) {
     assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{cmd:?} failed: {err}");
     (err, wall, usage.ru_maxrss)
 }
-
-
 
 fn fmt_value(v: f64, kind: Kind) -> String {
     match kind {

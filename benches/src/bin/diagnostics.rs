@@ -71,7 +71,8 @@ fn go_compiler(target: &Path) -> Option<(PathBuf, PathBuf)> {
     if !built.success() {
         return None;
     }
-    let goroot = Command::new(std::env::var("GO").unwrap_or_else(|_| "go".into())).args(["env", "GOROOT"]).output().ok()?;
+    let goroot =
+        Command::new(std::env::var("GO").unwrap_or_else(|_| "go".into())).args(["env", "GOROOT"]).output().ok()?;
     let unicode = PathBuf::from(String::from_utf8_lossy(&goroot.stdout).trim()).join("src/unicode");
     for entry in std::fs::read_dir(unicode).ok()? {
         let path = entry.ok()?.path();
@@ -166,7 +167,12 @@ fn main() {
             build.pre = vec!["--dir".into(), format!("{}::/w", dir.display())];
             workloads.push(build);
             let size = std::fs::metadata(&compile).map_or(0, |m| m.len()) >> 20;
-            workloads.push(plain(&format!("start-up of the {size} MB Go compiler (ms)"), &compile, &["-V"], Measure::Wall));
+            workloads.push(plain(
+                &format!("start-up of the {size} MB Go compiler (ms)"),
+                &compile,
+                &["-V"],
+                Measure::Wall,
+            ));
             let mut one = plain("the same on one core (ms)", &compile, &["-V"], Measure::Wall);
             one.one_core = true;
             workloads.push(one);
@@ -197,13 +203,14 @@ fn main() {
                 samples[i].push(run_once(w, &wasi_run, flags, &profile));
             }
         }
-        let medians: Vec<Option<f64>> =
-            samples.iter_mut().map(|s| (!s.is_empty()).then(|| median(s))).collect();
+        let medians: Vec<Option<f64>> = samples.iter_mut().map(|s| (!s.is_empty()).then(|| median(s))).collect();
         let base = medians[0].unwrap_or(f64::NAN);
         write!(table, "| {} |", w.name).unwrap();
         for m in &medians {
             match m {
-                Some(v) if w.measure == Measure::CoreMark => write!(table, " {v:.0} ({:+.1}%) |", (base / v - 1.0) * 100.0),
+                Some(v) if w.measure == Measure::CoreMark => {
+                    write!(table, " {v:.0} ({:+.1}%) |", (base / v - 1.0) * 100.0)
+                }
                 Some(v) => write!(table, " {v:.2} ({:+.1}%) |", (v / base - 1.0) * 100.0),
                 None => write!(table, " – |"),
             }
