@@ -228,7 +228,7 @@ struct Cli {
     profile: Option<String>,
 
     /// Run the module as it is, without backtraces on traps (and without
-    /// what they cost: about 12 more fuel units per call, a little time on
+    /// what they cost: up to 16 more fuel units per call, a little time on
     /// call-heavy code; docs/diagnostics.md).
     #[arg(long = "no-backtraces")]
     no_backtraces: bool,

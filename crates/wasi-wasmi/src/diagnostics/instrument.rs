@@ -1,29 +1,36 @@
 //! The rewrite: a shadow stack of function indices (and, for source lines,
 //! of the last position each frame reached), kept by code added at every
-//! function's entry and exit, in a memory and a global appended to the
+//! function's entry and exits, in a memory and globals appended to the
 //! module (so no index the guest uses moves, and nothing the guest can
 //! address changes).
 //!
-//! Each defined function becomes:
+//! A function that calls something becomes:
 //!
 //! ```text
 //! (local $saved i32)                        ;; appended after the others
 //! global.get $sp  local.tee $saved          ;; push: the record at $sp & MASK
 //! i32.const MASK  i32.and  i32.const FUNC  i32.store $shadow
 //! local.get $saved  i32.const RECORD  i32.add  global.set $sp
-//! block (result ...)                        ;; the original body, whose
-//!   ...                                     ;; `return`s become `br` to here
-//! end
-//! local.get $saved  global.set $sp          ;; pop
+//! ...                                       ;; the body, with before each
+//! local.get $saved  global.set $sp          ;; `return`, `return_call*` and
+//! end                                       ;; the final `end`: pop
 //! ```
 //!
-//! A `br` to the function's own label now leaves the block, so it pops too.
-//! A `return_call` pops first (the callee takes the frame's place). A trap
-//! skips the pops, so after one the records below `$sp` are the frames that
-//! were live, innermost last. With positions (source lines), each record
-//! is 8 bytes: the function index and the module offset of the last call
-//! or trapping instruction the frame reached, stored before it runs. The
-//! records live in a 64 KiB ring: a deeper stack keeps its innermost
+//! A leaf (a function that calls nothing) only names itself in `$leaf`
+//! while it runs (`i32.const FUNC global.set $leaf` on entry, -1 at each
+//! way out): nothing can be live under it, so it needs no record, and
+//! setting a global costs the interpreter a fraction of a store to a
+//! second memory. A branch to the function's own label (`br`, `br_if`,
+//! `br_table` at the outermost depth) leaves it without a `return`: such a
+//! body goes into a `block` of the function's results, which the branch
+//! leaves, and the pop follows the block.
+//!
+//! A trap skips the pops, so after one the records below `$sp` are the
+//! frames that were live, innermost last, and `$leaf` the innermost if a
+//! leaf trapped. With positions (source lines), every function keeps a
+//! record, 8 bytes: the function index and the module offset of the last
+//! call or trapping instruction the frame reached, stored before it runs.
+//! The records live in a 64 KiB ring: a deeper stack keeps its innermost
 //! frames.
 //!
 //! The same pass validates the original module (wasmparser's validator,
@@ -48,6 +55,8 @@ use wasmparser::{
 pub(crate) const SHADOW_MEMORY: &str = "wasi-run:shadow-stack";
 /// The export the shadow stack pointer is reached by.
 pub(crate) const SHADOW_SP: &str = "wasi-run:shadow-sp";
+/// The export of `$leaf`, the leaf function running (or -1).
+pub(crate) const SHADOW_LEAF: &str = "wasi-run:shadow-leaf";
 /// The exports of every memory and global, for a core dump: this prefix
 /// and the index.
 pub(crate) const MEMORY_PREFIX: &str = "wasi-run:memory:";
@@ -124,6 +133,8 @@ struct Ctx {
     record: u32,
     shadow: u32,
     sp: u32,
+    /// `$leaf`: the leaf function running, or -1.
+    leaf: u32,
     imported_funcs: u32,
     /// Each defined function's wrapper block type.
     block_types: Vec<BlockType>,
@@ -181,6 +192,7 @@ pub(crate) fn rewrite(
         record,
         shadow: facts.memories,
         sp: facts.globals,
+        leaf: facts.globals + 1,
         imported_funcs: facts.imported_funcs,
         block_types,
     };
@@ -219,7 +231,7 @@ pub(crate) fn rewrite(
                 pending.memory = false;
             }
             Payload::GlobalSection(r) => {
-                section(&mut out, 6, &append(wasm, r.range(), 1, &sp_entry())?);
+                section(&mut out, 6, &append(wasm, r.range(), 2, &globals_entries())?);
                 pending.global = false;
             }
             Payload::ExportSection(r) => {
@@ -302,7 +314,7 @@ impl Pending {
             self.memory = false;
         }
         if self.global && next > order(6) {
-            add(6, 1, &sp_entry());
+            add(6, 2, &globals_entries());
             self.global = false;
         }
         if self.export && next > order(7) {
@@ -410,11 +422,14 @@ fn shadow_memory_entry() -> Vec<u8> {
     bytes
 }
 
-/// The shadow stack pointer: a mutable i32 starting at 0.
-fn sp_entry() -> Vec<u8> {
+/// The globals the rewrite adds: the shadow stack pointer (from 0) and
+/// `$leaf` (from -1, no leaf running), mutable i32s.
+fn globals_entries() -> Vec<u8> {
     let mut bytes = Vec::new();
-    wasm_encoder::GlobalType { val_type: EncValType::I32, mutable: true, shared: false }.encode(&mut bytes);
-    wasm_encoder::ConstExpr::i32_const(0).encode(&mut bytes);
+    for init in [0, -1] {
+        wasm_encoder::GlobalType { val_type: EncValType::I32, mutable: true, shared: false }.encode(&mut bytes);
+        wasm_encoder::ConstExpr::i32_const(init).encode(&mut bytes);
+    }
     bytes
 }
 
@@ -430,6 +445,7 @@ fn exports(facts: &Facts, ctx: &Ctx, dump: bool) -> (u32, Vec<u8>) {
     };
     add(SHADOW_MEMORY, wasm_encoder::ExportKind::Memory, ctx.shadow);
     add(SHADOW_SP, wasm_encoder::ExportKind::Global, ctx.sp);
+    add(SHADOW_LEAF, wasm_encoder::ExportKind::Global, ctx.leaf);
     if dump {
         for m in 0..facts.memories {
             add(&format!("{MEMORY_PREFIX}{m}"), wasm_encoder::ExportKind::Memory, m);
@@ -552,27 +568,62 @@ fn rewrite_run(
     ctx: &Ctx,
 ) -> Result<(), Skipped> {
     let mut allocs = FuncValidatorAllocations::default();
+    let mut edits = Vec::new();
     for (f, code) in run {
         let mut v = f.into_validator(allocs);
         let size_at = reserve_size(out);
         let start = out.len();
-        function(wasm, &mut v, &code, ctx, out)?;
+        let scan = scan(wasm, &mut v, &code, ctx, &mut edits)?;
+        emit(wasm, &scan, &edits, ctx, out);
         patch_size(out, size_at, start)?;
         allocs = v.into_allocations();
     }
     Ok(())
 }
 
-/// One function, validated and rewritten into `out` (without its size).
-fn function(
+/// A place in a body the rewrite changes.
+#[derive(Clone, Copy, Debug)]
+enum Edit {
+    /// A `return` (or a `return_call*`) at this offset: pop before it.
+    Return(usize),
+    /// A position to record before the instruction at this offset (with
+    /// positions on).
+    Position(usize),
+    /// The function's final `end`, at this offset.
+    End(usize),
+}
+
+/// What scanning a function found.
+struct Scan {
+    func: u32,
+    /// The locals' declarations: how many groups, and their bytes.
+    groups: u32,
+    decls: std::ops::Range<usize>,
+    /// Where the instructions start, and where the body ends.
+    code: usize,
+    end: usize,
+    /// The index `$saved` gets: the number of parameters and locals.
+    locals: u32,
+    /// It calls nothing: a leaf, whose frame is the innermost one when it is
+    /// live at all.
+    leaf: bool,
+    /// A branch leaves the function through its own label: the body needs
+    /// a block for the branch to leave.
+    wrap: bool,
+    block: BlockType,
+}
+
+/// Validates one function, noting in `edits` what the rewrite changes.
+fn scan(
     wasm: &[u8],
     v: &mut FuncValidator<ValidatorResources>,
     body: &FunctionBody<'_>,
     ctx: &Ctx,
-    out: &mut Vec<u8>,
-) -> Result<(), Skipped> {
+    edits: &mut Vec<Edit>,
+) -> Result<Scan, Skipped> {
+    edits.clear();
     let func = v.index();
-    let bt = func
+    let block = func
         .checked_sub(ctx.imported_funcs)
         .and_then(|i| ctx.block_types.get(i as usize))
         .copied()
@@ -584,103 +635,131 @@ fn function(
     v.read_locals(&mut reader)?;
     let decls_end = reader.original_position();
     reader.set_features(ctx.features);
-    let saved = v.len_locals();
-    if saved >= MAX_LOCALS {
+    let locals = v.len_locals();
+    if locals >= MAX_LOCALS {
         return Err(Skipped::new("a function has as many locals as a function may have"));
     }
-    // The locals: the original declarations, then $saved.
-    (groups + 1).encode(out);
-    out.extend_from_slice(&wasm[decls_start..decls_end]);
-    1u32.encode(out);
-    EncValType::I32.encode(out);
-
-    let mem = wasm_encoder::MemArg { offset: 0, align: 2, memory_index: ctx.shadow };
-    let pos_arg = wasm_encoder::MemArg { offset: 4, align: 2, memory_index: ctx.shadow };
-    let mask = ctx.mask();
-    for i in [
-        I::GlobalGet(ctx.sp),
-        I::LocalTee(saved),
-        I::I32Const(mask),
-        I::I32And,
-        I::I32Const(func as i32),
-        I::I32Store(mem),
-        I::LocalGet(saved),
-        I::I32Const(ctx.record as i32),
-        I::I32Add,
-        I::GlobalSet(ctx.sp),
-    ] {
-        i.encode(out);
-    }
-    // Where the wrapper block goes, if a branch to the function's own
-    // label needs one.
-    let body_start = out.len();
-    let mut wrapped = false;
-    let pop = |out: &mut Vec<u8>| {
-        I::LocalGet(saved).encode(out);
-        I::GlobalSet(ctx.sp).encode(out);
-    };
+    let code = reader.original_position();
     let positions = ctx.record == 8;
-    let record_pos = |out: &mut Vec<u8>, offset: usize| {
-        for i in [I::LocalGet(saved), I::I32Const(mask), I::I32And, I::I32Const(offset as i32), I::I32Store(pos_arg)] {
-            i.encode(out);
-        }
-    };
-
-    let mut copied = reader.original_position();
-    let mut depth: u32 = 0;
+    let (mut leaf, mut wrap, mut depth) = (true, false, 0u32);
     while !reader.eof() {
         let at = reader.original_position();
         let mut class = Class::Plain;
         reader.visit_operator(&mut Hook { inner: v.visitor(at), class: &mut class })??;
-        let next = reader.original_position();
         match class {
             Class::Plain => {}
             Class::Open => depth += 1,
-            Class::End if depth == 0 => {
-                // The function's own end: pop (after closing the wrapper).
-                out.extend_from_slice(&wasm[copied..at]);
-                copied = next;
-                if wrapped {
-                    I::End.encode(out);
-                }
-                pop(out);
-                I::End.encode(out);
-            }
+            Class::End if depth == 0 => edits.push(Edit::End(at)),
             Class::End => depth -= 1,
-            Class::Return | Class::ReturnCall => {
-                // Pop, then return (or jump to the callee, which takes
-                // the frame's place).
-                out.extend_from_slice(&wasm[copied..at]);
-                copied = at;
-                if positions && class == Class::ReturnCall {
-                    record_pos(out, at);
+            Class::Return => edits.push(Edit::Return(at)),
+            Class::ReturnCall => {
+                leaf = false;
+                if positions {
+                    edits.push(Edit::Position(at));
                 }
-                pop(out);
+                edits.push(Edit::Return(at));
             }
             Class::Branch => {
-                // A branch to the function's own label leaves it as a
-                // return does, past any pop: the body goes into a block
-                // (the branch's label then), and the pop after it.
-                if !wrapped && branches_to(&wasm[at..next], at, depth)? {
-                    let mut block = Vec::new();
-                    I::Block(bt).encode(&mut block);
-                    out.splice(body_start..body_start, block);
-                    wrapped = true;
+                if !wrap {
+                    wrap = branches_to(&wasm[at..reader.original_position()], at, depth)?;
                 }
             }
             Class::Call | Class::Trap => {
+                leaf &= class != Class::Call;
                 if positions {
-                    out.extend_from_slice(&wasm[copied..at]);
-                    copied = at;
-                    record_pos(out, at);
+                    edits.push(Edit::Position(at));
                 }
             }
             Class::Unsupported => return Err(Skipped::new("it uses exception handling")),
         }
     }
-    v.finish(reader.original_position())?;
-    out.extend_from_slice(&wasm[copied..reader.original_position()]);
-    Ok(())
+    let end = reader.original_position();
+    v.finish(end)?;
+    Ok(Scan { func, groups, decls: decls_start..decls_end, code, end, locals, leaf, wrap, block })
+}
+
+/// Writes the scanned function, rewritten (without its size).
+///
+/// A function that calls something pushes its index on the shadow stack and
+/// pops it at every way out. A leaf (with source lines off) only names
+/// itself in `$leaf` while it runs: nothing it calls can be live under it,
+/// so it needs no stack record, and a global set costs far less than a
+/// store to a second memory.
+fn emit(wasm: &[u8], scan: &Scan, edits: &[Edit], ctx: &Ctx, out: &mut Vec<u8>) {
+    let leaf = scan.leaf && ctx.record == 4;
+    let saved = scan.locals;
+    if leaf {
+        scan.groups.encode(out);
+        out.extend_from_slice(&wasm[scan.decls.clone()]);
+        I::I32Const(scan.func as i32).encode(out);
+        I::GlobalSet(ctx.leaf).encode(out);
+    } else {
+        // The locals: the original declarations, then $saved.
+        (scan.groups + 1).encode(out);
+        out.extend_from_slice(&wasm[scan.decls.clone()]);
+        1u32.encode(out);
+        EncValType::I32.encode(out);
+        let mem = wasm_encoder::MemArg { offset: 0, align: 2, memory_index: ctx.shadow };
+        for i in [
+            I::GlobalGet(ctx.sp),
+            I::LocalTee(saved),
+            I::I32Const(ctx.mask()),
+            I::I32And,
+            I::I32Const(scan.func as i32),
+            I::I32Store(mem),
+            I::LocalGet(saved),
+            I::I32Const(ctx.record as i32),
+            I::I32Add,
+            I::GlobalSet(ctx.sp),
+        ] {
+            i.encode(out);
+        }
+    }
+    if scan.wrap {
+        I::Block(scan.block).encode(out);
+    }
+    let pop = |out: &mut Vec<u8>| {
+        if leaf {
+            I::I32Const(-1).encode(out);
+            I::GlobalSet(ctx.leaf).encode(out);
+        } else {
+            I::LocalGet(saved).encode(out);
+            I::GlobalSet(ctx.sp).encode(out);
+        }
+    };
+    let pos_arg = wasm_encoder::MemArg { offset: 4, align: 2, memory_index: ctx.shadow };
+    let mut copied = scan.code;
+    for edit in edits {
+        match *edit {
+            Edit::Return(at) => {
+                out.extend_from_slice(&wasm[copied..at]);
+                copied = at;
+                pop(out);
+            }
+            Edit::Position(at) => {
+                out.extend_from_slice(&wasm[copied..at]);
+                copied = at;
+                for i in [
+                    I::LocalGet(saved),
+                    I::I32Const(ctx.mask()),
+                    I::I32And,
+                    I::I32Const(at as i32),
+                    I::I32Store(pos_arg),
+                ] {
+                    i.encode(out);
+                }
+            }
+            Edit::End(at) => {
+                out.extend_from_slice(&wasm[copied..at]);
+                copied = at;
+                if scan.wrap {
+                    I::End.encode(out);
+                }
+                pop(out);
+            }
+        }
+    }
+    out.extend_from_slice(&wasm[copied..scan.end]);
 }
 
 /// Whether the branch instruction `code` (at module offset `at`, inside

@@ -223,20 +223,23 @@ impl FrameMap {
     /// most a ring's worth), and how many deeper ones the ring lost.
     pub(crate) fn raw(&self, store: impl AsContext, instance: &Instance) -> (RawFrames, usize) {
         let store = store.as_context();
-        let (Some(memory), Some(sp)) = (
-            instance.get_memory(store, instrument::SHADOW_MEMORY),
-            instance.get_global(store, instrument::SHADOW_SP),
-        ) else {
+        let global = |name: &str| instance.get_global(store, name).and_then(|g| g.get(store).i32());
+        let (Some(memory), Some(sp)) =
+            (instance.get_memory(store, instrument::SHADOW_MEMORY), global(instrument::SHADOW_SP))
+        else {
             return (Vec::new(), 0);
         };
-        let Some(sp) = sp.get(store).i32() else { return (Vec::new(), 0) };
         let bytes = memory.data(store);
         let record = self.layout.record as usize;
         let depth = (sp as u32 as usize) / record;
         let capacity = instrument::RING_BYTES as usize / record;
         let mask = (instrument::RING_BYTES as usize - 1) & !(record - 1);
         let shown = depth.min(capacity);
-        let mut frames = Vec::with_capacity(shown);
+        let mut frames = Vec::with_capacity(shown + 1);
+        // A leaf running is the innermost frame (it has no record).
+        if let Some(leaf) = global(instrument::SHADOW_LEAF).filter(|&l| l >= 0) {
+            frames.push((leaf as u32, None));
+        }
         for k in 1..=shown {
             let at = (sp as u32 as usize).wrapping_sub(k * record) & mask;
             let word = |o: usize| bytes.get(at + o..at + o + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
