@@ -3,17 +3,17 @@
 //! no call stack a host can read (docs/diagnostics.md).
 //!
 //! One entry, [`prepare`]: it takes a module's bytes and gives back the
-//! module to run (rewritten to keep a shadow stack of the guest's frames,
-//! [`instrument`]) and a [`FrameMap`] that turns what the shadow stack holds
-//! into [`Frame`]s with names (the module's `name` section, demangled) and,
-//! with [`Detail::Lines`], source lines (its DWARF) ([`symbols`]). A [`Run`]
-//! given the map ([`Run::diagnostics`]) reads the shadow stack when the
-//! guest traps and puts the frames on the trap ([`Trap::frames`]); it can
-//! also write a core dump ([`coredump`]) and sample the stack for a profile
-//! ([`Profile`]).
+//! module to run (rewritten to keep a shadow stack of the guest's frames)
+//! and a [`FrameMap`] that turns what the shadow stack holds into
+//! [`Frame`]s with names (the module's `name` section, demangled) and, with
+//! [`Detail::Lines`], source lines (its DWARF). A [`Run`] given the map
+//! ([`Run::diagnostics`]) reads the shadow stack when the guest traps and
+//! puts the frames on the trap ([`Trap::backtrace`]); it can also write a
+//! core dump and sample the stack for a profile ([`Profile`]).
 //!
 //! [`Run`]: crate::Run
 //! [`Run::diagnostics`]: crate::Run::diagnostics
+//! [`Trap::backtrace`]: crate::Trap::backtrace
 
 mod coredump;
 mod instrument;
