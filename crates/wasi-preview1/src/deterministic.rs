@@ -160,6 +160,83 @@ impl<S: System> crate::Wrapper for Deterministic<S> {
     }
 }
 
+/// [`Deterministic`] or not, as chosen when the system is made: one type
+/// for both, so code generic over the system (the host module, a run) is
+/// compiled once for the two instead of twice (docs/footprint.md). Every
+/// call costs one branch more than on the system itself.
+#[derive(Debug)]
+pub enum MaybeDeterministic<S> {
+    /// The system, unchanged.
+    Real(S),
+    /// The system with virtual clocks and seeded randomness.
+    Virtual(Deterministic<S>),
+}
+
+impl<S: System> MaybeDeterministic<S> {
+    /// `inner` made [`Deterministic`] with `seed`, or left as it is for
+    /// `None`.
+    pub fn new(inner: S, seed: Option<u64>) -> Self {
+        match seed {
+            Some(seed) => MaybeDeterministic::Virtual(Deterministic::new(inner, seed)),
+            None => MaybeDeterministic::Real(inner),
+        }
+    }
+
+    /// The wrapped system.
+    pub fn inner(&self) -> &S {
+        match self {
+            MaybeDeterministic::Real(s) => s,
+            MaybeDeterministic::Virtual(d) => d.inner(),
+        }
+    }
+
+    /// Unwraps the system.
+    pub fn into_inner(self) -> S {
+        match self {
+            MaybeDeterministic::Real(s) => s,
+            MaybeDeterministic::Virtual(d) => d.into_inner(),
+        }
+    }
+}
+
+/// The calls [`Deterministic`] answers itself go to it; the rest to the
+/// system under both.
+macro_rules! either {
+    ($self:ident . $call:ident ( $($arg:expr),* )) => {
+        match $self {
+            MaybeDeterministic::Real(s) => s.$call($($arg),*),
+            MaybeDeterministic::Virtual(d) => System::$call(d, $($arg),*),
+        }
+    };
+}
+
+impl<S: System> crate::Wrapper for MaybeDeterministic<S> {
+    type Inner = S;
+
+    fn inner_system(&mut self) -> &mut S {
+        match self {
+            MaybeDeterministic::Real(s) => s,
+            MaybeDeterministic::Virtual(d) => d.inner_mut(),
+        }
+    }
+
+    fn clock_res_get(&mut self, id: Clockid) -> Result<Timestamp> {
+        either!(self.clock_res_get(id))
+    }
+
+    fn clock_time_get(&mut self, id: Clockid, precision: Timestamp) -> Result<Timestamp> {
+        either!(self.clock_time_get(id, precision))
+    }
+
+    fn random_get(&mut self, buf: &mut [u8]) -> Result<()> {
+        either!(self.random_get(buf))
+    }
+
+    fn poll_oneoff(&mut self, subscriptions: &[Subscription], events: &mut [Event]) -> Result<Size> {
+        either!(self.poll_oneoff(subscriptions, events))
+    }
+}
+
 /// xoshiro256** (Blackman and Vigna), seeded through SplitMix64.
 #[derive(Debug, Clone)]
 struct Xoshiro256([u64; 4]);
@@ -273,5 +350,26 @@ mod tests {
         rustix::io::write(&w, b"x").unwrap();
         assert_eq!(d.poll_oneoff(&subs, &mut events), Ok(1));
         assert_eq!(events[0].userdata, 2);
+    }
+
+    #[test]
+    fn maybe_answers_as_the_system_it_holds() {
+        let mut virt = MaybeDeterministic::new(UnixSystem::builder().build().unwrap(), Some(7));
+        let mut plain = sys(7);
+        let (mut a, mut b) = ([0u8; 16], [0u8; 16]);
+        virt.random_get(&mut a).unwrap();
+        plain.random_get(&mut b).unwrap();
+        assert_eq!(a, b, "the same seeded stream");
+        assert_eq!(virt.clock_time_get(Clockid::Realtime, 0), Ok(REALTIME_START));
+        assert_eq!(virt.clock_res_get(Clockid::Monotonic), Ok(DEFAULT_STEP));
+        let subs = [clock(9, Clockid::Monotonic, 3_600_000_000_000, false)];
+        let mut events = [Event::default(); 1];
+        assert_eq!(virt.poll_oneoff(&subs, &mut events), Ok(1), "an hour passes at once");
+        assert!(virt.clock_time_get(Clockid::Monotonic, 0).unwrap() >= MONOTONIC_START + 3_600_000_000_000);
+
+        let mut real = MaybeDeterministic::new(UnixSystem::builder().build().unwrap(), None);
+        assert!(matches!(real, MaybeDeterministic::Real(_)));
+        let now = real.clock_time_get(Clockid::Realtime, 0).unwrap();
+        assert!(now > REALTIME_START + 365 * 86_400_000_000_000, "the host's clock, not 2020");
     }
 }

@@ -31,6 +31,7 @@ mod poll;
 mod random;
 mod rights;
 mod system;
+#[cfg(feature = "tracer")]
 pub mod trace;
 #[cfg(unix)]
 pub mod unix;
@@ -38,10 +39,11 @@ pub mod vfs;
 #[cfg(windows)]
 pub mod windows;
 
-pub use deterministic::Deterministic;
+pub use deterministic::{Deterministic, MaybeDeterministic};
 pub use file::VirtualFile;
 pub use net::NetPolicy;
 pub use paths::{ESCAPE, MAX_HELD_DIRS, MAX_SYMLINK_EXPANSIONS};
 pub use system::{AddrInfo, AddrInfoHints, Raised, Result, System, Wrapper};
+#[cfg(feature = "tracer")]
 pub use trace::Tracer;
 pub use wasi_abi as abi;

@@ -35,36 +35,46 @@ pub fn open_mount(
     let fs = match source {
         None if kind == MountKind::Memory => MemoryFs::with_budget(budget),
         None => return Err("needs a SOURCE".into()),
-        Some(src) => {
-            let shown = src.display();
-            let meta = std::fs::metadata(src).map_err(|e| format!("{shown}: {e}"))?;
-            let fs = if meta.is_dir() {
-                if kind == MountKind::Tar {
-                    return Err(format!("{shown}: a directory, not a .tar archive (use overlay: or --dir)"));
-                }
-                host_dir(src, budget).map_err(|e| format!("{shown}: {e}"))?
-            } else {
-                let file = std::fs::File::open(src).map_err(|e| format!("{shown}: {e}"))?;
-                MemoryFs::from_tar(file, budget).map_err(|e| format!("{shown}: {e}"))?
-            };
-            if kind == MountKind::Memory {
-                fs.load_blobs().map_err(|e| format!("{shown}: {e}"))?;
-            }
-            fs
-        }
+        Some(src) => from_source(kind, src, budget)?,
     };
     Ok(Arc::new(if readonly { fs.into_read_only() } else { fs }))
 }
 
+/// The mount `kind` makes of the host directory or `.tar` file `src`.
+#[cfg(feature = "mounts")]
+fn from_source(kind: MountKind, src: &Path, budget: u64) -> Result<MemoryFs, String> {
+    let shown = src.display();
+    let meta = std::fs::metadata(src).map_err(|e| format!("{shown}: {e}"))?;
+    let fs = if meta.is_dir() {
+        if kind == MountKind::Tar {
+            return Err(format!("{shown}: a directory, not a .tar archive (use overlay: or --dir)"));
+        }
+        host_dir(src, budget).map_err(|e| format!("{shown}: {e}"))?
+    } else {
+        let file = std::fs::File::open(src).map_err(|e| format!("{shown}: {e}"))?;
+        MemoryFs::from_tar(file, budget).map_err(|e| format!("{shown}: {e}"))?
+    };
+    if kind == MountKind::Memory {
+        fs.load_blobs().map_err(|e| format!("{shown}: {e}"))?;
+    }
+    Ok(fs)
+}
+
+/// A build without the `mounts` feature makes no mount from the host.
+#[cfg(not(feature = "mounts"))]
+fn from_source(_kind: MountKind, src: &Path, _budget: u64) -> Result<MemoryFs, String> {
+    Err(format!("{}: this build mounts no host directory or archive (the `mounts` feature is off)", src.display()))
+}
+
 /// A host directory indexed as the lower layer of a mount.
-#[cfg(unix)]
+#[cfg(all(unix, feature = "mounts"))]
 fn host_dir(src: &Path, budget: u64) -> Result<MemoryFs, String> {
     let fd = crate::unix::open_dir(src).map_err(|e| e.to_string())?;
     MemoryFs::from_host_dir(fd, budget).map_err(|e| e.to_string())
 }
 
 /// A host directory indexed as the lower layer of a mount.
-#[cfg(windows)]
+#[cfg(all(windows, feature = "mounts"))]
 fn host_dir(src: &Path, budget: u64) -> Result<MemoryFs, String> {
     let dir = crate::windows::open_dir(src).map_err(|e| e.to_string())?;
     MemoryFs::from_host_dir(dir, budget).map_err(|e| e.to_string())

@@ -271,6 +271,7 @@ fn memory_mount_answers_as_the_host() {
     }
 }
 
+#[cfg(feature = "mounts")]
 #[test]
 fn overlay_answers_as_the_host_and_leaves_it_alone() {
     for seed in 1..=SEEDS / 3 {

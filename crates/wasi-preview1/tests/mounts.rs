@@ -4,14 +4,18 @@
 //! budget's accounting, a host lower layer changed under an overlay, and
 //! an archive's index.
 
+#[cfg(feature = "mounts")]
 use rustix::fs::{Mode, OFlags};
 use std::io::{IoSlice, IoSliceMut};
+#[cfg(feature = "mounts")]
 use std::path::PathBuf;
 use std::sync::Arc;
 use wasi_preview1::System;
 use wasi_preview1::abi::{Dirent, DirentWriter, Errno, Fd, Fdflags, Layout, Lookupflags, Oflags, Rights};
 use wasi_preview1::unix::UnixSystem;
-use wasi_preview1::vfs::{FileSystem, MemoryFs};
+#[cfg(feature = "mounts")]
+use wasi_preview1::vfs::FileSystem;
+use wasi_preview1::vfs::MemoryFs;
 
 const RW: Rights = Rights::FD_READ.union(Rights::FD_WRITE);
 
@@ -128,6 +132,7 @@ fn the_budget_refuses_names_and_nodes_too() {
     assert_eq!(fs.used(), 0);
 }
 
+#[cfg(feature = "mounts")]
 #[test]
 fn an_overlay_never_follows_a_lower_layer_swapped_after_mounting() {
     let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mount-lower-swap");
@@ -165,6 +170,7 @@ fn an_overlay_never_follows_a_lower_layer_swapped_after_mounting() {
     );
 }
 
+#[cfg(feature = "mounts")]
 #[test]
 fn an_archive_is_indexed_and_read_on_demand() {
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("index.tar");

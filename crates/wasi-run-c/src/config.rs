@@ -1,15 +1,13 @@
 //! Configs (`wasirun_config`): everything a run's system is built from,
 //! reusable for any number of runs and instances.
 
-use crate::host::{HostFile, MountKind, open_dir, open_mount, path_of};
-use crate::host_funcs::CFunc;
+use crate::host::{HostBuilder, HostFile, MountKind, open_dir, open_mount, path_of};
 use crate::{bytes_of, guarded, or_error, text_of, wasirun_error};
 use std::ffi::{c_char, c_int, c_void};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use wasi_preview1::vfs::{DEFAULT_BUDGET, FileSystem};
-use wasi_wasmi::Limits;
+use wasi_wasmi::{Limits, Run};
 
 /// What one stdio stream of the guest is connected to.
 #[derive(Debug, Default)]
@@ -21,10 +19,10 @@ pub(crate) enum StdioChoice {
     Inherit,
     /// A host file (fd or handle; duplicated for each run).
     File(HostFile),
-    /// Bytes to read (stdin).
-    Bytes(Vec<u8>),
-    /// Captured up to a capacity (stdout, stderr).
-    Capture(usize),
+    /// Bytes to read (stdin) or captured output: what the builder is
+    /// told, as a function, so that a host that never asks for either
+    /// links none of the threads behind them (docs/footprint.md).
+    Piped(StdioStep),
     /// Each write handed to a callback (stdout, stderr).
     Callback(Callback),
 }
@@ -63,8 +61,40 @@ pub(crate) enum PreopenDir {
     Host(HostFile),
     /// A mount: the file system made when it was added (every run of a
     /// read-only one shares it), and how to make a fresh one for each run
-    /// of a writable one, so no run sees another's changes.
-    Mount { fs: Arc<dyn FileSystem>, kind: MountKind, source: Option<PathBuf>, budget: u64 },
+    /// of a writable one, so no run sees another's changes. Made by a
+    /// closure: a host that never mounts links none of the code that makes
+    /// mounts (docs/footprint.md).
+    Mount { fs: Arc<dyn FileSystem>, fresh: Option<MountFactory> },
+}
+
+/// Sets a stdio stream on a system's builder ([`StdioChoice::Piped`]).
+#[derive(Clone)]
+pub(crate) struct StdioStep(pub(crate) Arc<dyn Fn(HostBuilder) -> HostBuilder + Send + Sync>);
+
+impl std::fmt::Debug for StdioStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StdioStep")
+    }
+}
+
+/// A host function, as it adds itself to a run.
+#[derive(Clone)]
+pub(crate) struct FuncDef(pub(crate) Arc<dyn for<'a> Fn(Run<'a>) -> Run<'a> + Send + Sync>);
+
+impl std::fmt::Debug for FuncDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FuncDef")
+    }
+}
+
+/// Makes a fresh file system for a writable mount.
+#[derive(Clone)]
+pub(crate) struct MountFactory(pub(crate) Arc<dyn Fn() -> Result<Arc<dyn FileSystem>, String> + Send + Sync>);
+
+impl std::fmt::Debug for MountFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MountFactory")
+    }
 }
 
 /// [`wasirun_config_mount`]: an in-memory directory, empty or (with a
@@ -82,13 +112,18 @@ pub const WASIRUN_MOUNT_OVERLAY: c_int = 2;
 pub struct wasirun_config {
     pub(crate) args: Vec<Vec<u8>>,
     pub(crate) env: Vec<(Vec<u8>, Vec<u8>)>,
-    pub(crate) inherit_env: bool,
+    /// Copies this process's environment into the builder (set by
+    /// [`wasirun_config_inherit_env`]; a function, so a host that never
+    /// calls it links none of it).
+    pub(crate) inherit_env: Option<fn(HostBuilder) -> HostBuilder>,
     pub(crate) preopens: Vec<Preopen>,
     pub(crate) stdio: [StdioChoice; 3],
     pub(crate) limits: Limits,
     pub(crate) max_open_files: Option<usize>,
     pub(crate) deterministic: Option<u64>,
-    pub(crate) funcs: Vec<Arc<CFunc>>,
+    /// The host functions: each adds itself to a run (a closure, so a host
+    /// that defines none links none of their code).
+    pub(crate) funcs: Vec<FuncDef>,
     pub(crate) non_blocking: bool,
 }
 
@@ -176,7 +211,7 @@ pub unsafe extern "C" fn wasirun_config_env(
 pub unsafe extern "C" fn wasirun_config_inherit_env(config: *mut wasirun_config) {
     // SAFETY: by the caller's contract.
     if let Some(c) = unsafe { config_mut(config) } {
-        c.inherit_env = true;
+        c.inherit_env = Some(HostBuilder::inherit_env);
     }
 }
 
@@ -253,7 +288,9 @@ pub unsafe extern "C" fn wasirun_config_mount(
         let readonly = readonly || kind == MountKind::Tar;
         let budget = if budget == 0 { DEFAULT_BUDGET } else { budget };
         let fs = open_mount(kind, source.as_deref(), readonly, budget)?;
-        c.preopens.push(Preopen { dir: PreopenDir::Mount { fs, kind, source, budget }, guest, readonly });
+        let fresh =
+            (!readonly).then(|| MountFactory(Arc::new(move || open_mount(kind, source.as_deref(), false, budget))));
+        c.preopens.push(Preopen { dir: PreopenDir::Mount { fs, fresh }, guest, readonly });
         Ok(())
     });
     // SAFETY: by the caller's contract.
@@ -299,7 +336,7 @@ pub unsafe extern "C" fn wasirun_config_stdin_bytes(config: *mut wasirun_config,
     // SAFETY: by the caller's contract.
     match unsafe { stream(config, 0) } {
         Some(s) => {
-            *s = StdioChoice::Bytes(data);
+            *s = StdioChoice::Piped(StdioStep(Arc::new(move |b| b.stdin_bytes(data.clone()))));
             true
         }
         None => false,
@@ -317,7 +354,12 @@ pub unsafe extern "C" fn wasirun_config_capture(config: *mut wasirun_config, whi
     // SAFETY: by the caller's contract.
     match unsafe { stream(config, which) } {
         Some(s) if which != 0 => {
-            *s = StdioChoice::Capture(capacity);
+            let step: Arc<dyn Fn(HostBuilder) -> HostBuilder + Send + Sync> = if which == 1 {
+                Arc::new(move |b| b.capture_stdout(capacity))
+            } else {
+                Arc::new(move |b| b.capture_stderr(capacity))
+            };
+            *s = StdioChoice::Piped(StdioStep(step));
             true
         }
         _ => false,

@@ -17,6 +17,11 @@ pub(crate) use wasi_preview1::windows::{
     MountKind, Output, WindowsSystem as HostSystem, WindowsSystemBuilder as HostBuilder, open_dir, open_mount,
 };
 
+/// The system every run and instance gets: the host's, with deterministic
+/// clocks if the config asks. One type for both, so the host module is
+/// compiled once (docs/footprint.md).
+pub(crate) type CSystem = wasi_preview1::MaybeDeterministic<HostSystem>;
+
 /// A host file the config holds: an fd on Unix, a handle on Windows.
 #[cfg(unix)]
 pub(crate) type HostFile = std::os::fd::OwnedFd;

@@ -178,7 +178,8 @@ pub unsafe extern "C" fn wasirun_config_define_func(
         let params = unsafe { slice_of(params, nparams) }.iter().map(|&k| val_type(k)).collect();
         // SAFETY: by the caller's contract.
         let results = unsafe { slice_of(results, nresults) }.to_vec();
-        c.funcs.push(Arc::new(CFunc { module, name, params, results, func, userdata, finalizer }));
+        let f = Arc::new(CFunc { module, name, params, results, func, userdata, finalizer });
+        c.funcs.push(crate::config::FuncDef(Arc::new(move |run| f.define(run))));
         Ok(())
     });
     // SAFETY: by the caller's contract.

@@ -3,7 +3,7 @@
 //! back (`wasirun_instance_start`, `wasirun_instance_resume`), and its
 //! memory between calls.
 
-use crate::host::HostSystem;
+use crate::host::CSystem;
 use crate::host_funcs::{copy_in, copy_out};
 use crate::result::{ended, failed, finished};
 use crate::run::{build_system, configured, metered, unwrapped};
@@ -13,55 +13,13 @@ use crate::{
 };
 use std::ffi::{c_char, c_void};
 use std::time::{Duration, Instant};
-use wasi_preview1::Deterministic;
-use wasi_wasmi::{Exit, Finished, Guest, RunError, Slice, Step, Wait};
+use wasi_wasmi::{Exit, Guest, RunError, Slice, Step, Wait};
 use wasmi::{Engine, Module, Val};
-
-/// What the C API needs of a guest, whatever its system is.
-trait Instance: Send {
-    fn call(&mut self, name: &str, args: &[Val]) -> Result<Option<Vec<Val>>, RunError>;
-    fn exit(&self) -> Option<&Exit>;
-    fn start(&mut self, name: &str, args: &[Val], slice: Slice) -> Result<Step, RunError>;
-    fn resume(&mut self, slice: Slice) -> Result<Step, RunError>;
-    fn abandon(&mut self);
-    fn memory_mut(&mut self) -> &mut [u8];
-    fn finish(self: Box<Self>) -> Finished<HostSystem>;
-}
-
-macro_rules! instance_of {
-    ($system:ty, $finish:expr) => {
-        impl Instance for Guest<$system> {
-            fn call(&mut self, name: &str, args: &[Val]) -> Result<Option<Vec<Val>>, RunError> {
-                Guest::call(self, name, args)
-            }
-            fn exit(&self) -> Option<&Exit> {
-                Guest::exit(self)
-            }
-            fn start(&mut self, name: &str, args: &[Val], slice: Slice) -> Result<Step, RunError> {
-                Guest::start(self, name, args, slice)
-            }
-            fn resume(&mut self, slice: Slice) -> Result<Step, RunError> {
-                Guest::resume(self, slice)
-            }
-            fn abandon(&mut self) {
-                Guest::abandon(self)
-            }
-            fn memory_mut(&mut self) -> &mut [u8] {
-                Guest::memory_mut(self)
-            }
-            fn finish(self: Box<Self>) -> Finished<HostSystem> {
-                $finish(Guest::finish(*self))
-            }
-        }
-    };
-}
-instance_of!(HostSystem, std::convert::identity);
-instance_of!(Deterministic<HostSystem>, unwrapped);
 
 /// A guest instantiated once, for any number of calls
 /// ([`wasirun_instance_new`]).
 pub struct wasirun_instance {
-    guest: Box<dyn Instance>,
+    guest: Guest<CSystem>,
     /// The last call in slices' results, once it returned.
     values: Vec<Val>,
     /// What the guest waits for, after `WASIRUN_STEP_WAITING`.
@@ -147,10 +105,7 @@ pub unsafe extern "C" fn wasirun_instance_new(
         let metered = metered(module, &config.limits)?;
         let (engine, m) = metered.as_ref().unwrap_or(&module.plain);
         let r = configured(engine, m, module, config);
-        let guest: Box<dyn Instance> = match config.deterministic {
-            Some(seed) => Box::new(r.instantiate(Deterministic::new(system, seed)).map_err(|e| e.to_string())?),
-            None => Box::new(r.instantiate(system).map_err(|e| e.to_string())?),
-        };
+        let guest = r.instantiate(CSystem::new(system, config.deterministic)).map_err(|e| e.to_string())?;
         Ok(wasirun_instance { guest, values: Vec::new(), wait: None, _metered: metered })
     });
     // SAFETY: by the caller's contract.
@@ -491,7 +446,7 @@ pub unsafe extern "C" fn wasirun_instance_finish(instance: *mut wasirun_instance
     let instance = unsafe { Box::from_raw(instance) };
     let r = guarded(failed("the library panicked"), || {
         let wasirun_instance { guest, _metered, .. } = *instance;
-        let r = finished(guest.finish());
+        let r = finished(unwrapped(guest.finish()));
         drop(_metered);
         r
     });

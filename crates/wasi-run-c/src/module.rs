@@ -176,15 +176,33 @@ pub unsafe extern "C" fn wasirun_module_from_file(
         // SAFETY: by the caller's contract.
         let path = crate::host::path_of(unsafe { bytes_of(path) }.ok_or("no path (NULL)")?)?;
         let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let bytes = match wat::parse_bytes(&bytes) {
-            Ok(b) => b.into_owned(),
-            Err(e) => return Err(format!("{}: {e}", path.display())),
-        };
+        let bytes = binary(bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
         load(bytes, &name, 0).map_err(|e| format!("{}: {e}", path.display()))
     });
     // SAFETY: by the caller's contract.
     unsafe { or_error(r, error_out) }.map_or(std::ptr::null_mut(), |m| Box::into_raw(Box::new(m)))
+}
+
+/// The binary module in a file's `bytes`: as they are, or parsed from
+/// `.wat` text.
+#[cfg(feature = "wat")]
+fn binary(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    match wat::parse_bytes(&bytes) {
+        Ok(std::borrow::Cow::Borrowed(_)) => Ok(bytes),
+        Ok(std::borrow::Cow::Owned(b)) => Ok(b),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The binary module in a file's `bytes` (this build reads no text).
+#[cfg(not(feature = "wat"))]
+fn binary(bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    if bytes.starts_with(b"\0asm") {
+        Ok(bytes)
+    } else {
+        Err("not a binary module (this build reads no .wat text: the `wat` feature is off)".into())
+    }
 }
 
 /// Frees a module. `NULL` does nothing.

@@ -3,12 +3,11 @@
 //! limits need, and the `Run` with its host functions.
 
 use crate::config::{Callback, PreopenDir, StdioChoice};
-use crate::host::{HostBuilder, HostSystem, open_mount, own_stdio, set_stdio};
+use crate::host::{CSystem, HostBuilder, HostSystem, own_stdio, set_stdio};
 use crate::result::{failed, finished};
 use crate::{bytes_of, guarded, vals_of, wasirun_config, wasirun_module, wasirun_result, wasirun_val};
 use std::ffi::c_char;
 use std::io::IoSlice;
-use wasi_preview1::Deterministic;
 use wasi_preview1::abi::{Errno, Fdflags, Filetype, Size};
 use wasi_preview1::file::VirtualFile;
 use wasi_wasmi::{Finished, Limits, Run, engine_config_for};
@@ -38,8 +37,8 @@ impl VirtualFile for CallbackFile {
 /// The system a run of `config` gets.
 pub(crate) fn build_system(config: &wasirun_config) -> Result<HostSystem, String> {
     let mut b: HostBuilder = HostSystem::builder().args(&config.args);
-    if config.inherit_env {
-        b = b.inherit_env();
+    if let Some(inherit) = config.inherit_env {
+        b = inherit(b);
     }
     b = b.envs(config.env.iter().map(|(k, v)| (k, v)));
     let dup = |f: &crate::host::HostFile| f.try_clone().map_err(|e| format!("cannot duplicate a host file: {e}"));
@@ -47,10 +46,8 @@ pub(crate) fn build_system(config: &wasirun_config) -> Result<HostSystem, String
         b = match &p.dir {
             PreopenDir::Host(dir) if p.readonly => b.preopen_dir_readonly(dup(dir)?, p.guest.clone()),
             PreopenDir::Host(dir) => b.preopen_dir(dup(dir)?, p.guest.clone()),
-            PreopenDir::Mount { fs, .. } if p.readonly => b.mount(fs.clone(), p.guest.clone()),
-            PreopenDir::Mount { kind, source, budget, .. } => {
-                b.mount(open_mount(*kind, source.as_deref(), false, *budget)?, p.guest.clone())
-            }
+            PreopenDir::Mount { fresh: Some(fresh), .. } => b.mount((fresh.0)()?, p.guest.clone()),
+            PreopenDir::Mount { fs, fresh: None } => b.mount(fs.clone(), p.guest.clone()),
         };
     }
     for (which, choice) in config.stdio.iter().enumerate() {
@@ -62,9 +59,7 @@ pub(crate) fn build_system(config: &wasirun_config) -> Result<HostSystem, String
                 None => b,
             },
             (_, StdioChoice::File(f)) => set_stdio(b, which, dup(f)?),
-            (0, StdioChoice::Bytes(bytes)) => b.stdin_bytes(bytes.clone()),
-            (1, StdioChoice::Capture(cap)) => b.capture_stdout(*cap),
-            (2, StdioChoice::Capture(cap)) => b.capture_stderr(*cap),
+            (_, StdioChoice::Piped(step)) => (step.0)(b),
             (1, StdioChoice::Callback(cb)) => b.stdout_file(CallbackFile(*cb)),
             (2, StdioChoice::Callback(cb)) => b.stderr_file(CallbackFile(*cb)),
             _ => b,
@@ -100,14 +95,14 @@ pub(crate) fn configured<'a>(
         run = run.diagnostics(map.clone()).core_dump(map.core_dumps());
     }
     for f in &config.funcs {
-        run = f.define(run);
+        run = (f.0)(run);
     }
     run
 }
 
-/// A deterministic run's outcome, with the system it wrapped.
-pub(crate) fn unwrapped(f: Finished<Deterministic<HostSystem>>) -> Finished<HostSystem> {
-    f.map_system(Deterministic::into_inner)
+/// A run's outcome, with the host system beneath its clocks.
+pub(crate) fn unwrapped(f: Finished<CSystem>) -> Finished<HostSystem> {
+    f.map_system(CSystem::into_inner)
 }
 
 /// One run of `module` under `config`, calling `invoke` if given.
@@ -125,11 +120,7 @@ fn run(module: &wasirun_module, config: &wasirun_config, invoke: Option<(&str, &
     if let Some((name, args)) = invoke {
         r = r.invoke(name, args);
     }
-    let outcome = match config.deterministic {
-        Some(seed) => r.run(Deterministic::new(system, seed)).map(unwrapped),
-        None => r.run(system),
-    };
-    match outcome {
+    match r.run(CSystem::new(system, config.deterministic)).map(unwrapped) {
         Ok(f) => finished(f),
         Err(e) => failed(e),
     }

@@ -42,7 +42,19 @@ fn static_lib() -> PathBuf {
     BUILT.call_once(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--quiet", "-p", "wasi-run-c", "--lib"]);
+        cmd.args(["build", "--quiet", "-p", "wasi-run-c", "--lib", "--no-default-features", "--features"]);
+        // The features these tests were built with, so that a test run
+        // with `--no-default-features` links the smallest library.
+        let on = [
+            ("diagnostics", cfg!(feature = "diagnostics")),
+            ("wat", cfg!(feature = "wat")),
+            ("simd", cfg!(feature = "simd")),
+            ("memory64", cfg!(feature = "memory64")),
+            ("mounts", cfg!(feature = "mounts")),
+            ("sockets", cfg!(feature = "sockets")),
+            ("preview0", cfg!(feature = "preview0")),
+        ];
+        cmd.arg(on.iter().filter(|(_, on)| *on).map(|(f, _)| *f).collect::<Vec<_>>().join(","));
         if profile_dir().file_name().is_some_and(|p| p == "release") {
             cmd.arg("--release");
         }
@@ -51,6 +63,7 @@ fn static_lib() -> PathBuf {
     profile_dir().join("libwasi_run.a")
 }
 
+#[cfg(all(feature = "wat", feature = "mounts", feature = "diagnostics"))]
 struct Fixture {
     dir: PathBuf,
     guest: PathBuf,
@@ -58,6 +71,7 @@ struct Fixture {
     data: PathBuf,
 }
 
+#[cfg(all(feature = "wat", feature = "mounts", feature = "diagnostics"))]
 fn fixture(name: &str) -> Fixture {
     let dir = std::env::temp_dir().join(format!("wasi-run-c-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -148,6 +162,7 @@ fn build_host(compiler: &str, source: &str, flags: &[&str], out: &Path) {
 
 /// Builds `source` into a host and runs it on a fresh fixture with
 /// `extra` arguments and environment; returns its output.
+#[cfg(all(feature = "wat", feature = "mounts", feature = "diagnostics"))]
 fn build_and_run(
     name: &str,
     compiler: &str,
@@ -167,6 +182,8 @@ fn build_and_run(
     out
 }
 
+// host.c and host.cpp use .wat modules, an overlay mount and backtraces.
+#[cfg(all(feature = "wat", feature = "mounts", feature = "diagnostics"))]
 #[test]
 fn the_c_host_passes_its_checks() {
     let out = build_and_run("c", "cc", "host.c", &["-std=c11", "-Wall", "-Wextra", "-Werror", "-O1"], &[], &[]);
@@ -183,6 +200,8 @@ fn the_c_host_passes_its_checks() {
     assert!(out.contains("trap: ") && out.contains("spin: out of fuel"), "{out}");
 }
 
+// host.c and host.cpp use .wat modules, an overlay mount and backtraces.
+#[cfg(all(feature = "wat", feature = "mounts", feature = "diagnostics"))]
 #[test]
 fn the_cpp_host_passes_its_checks() {
     let out = build_and_run("cpp", "c++", "host.cpp", &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-O1"], &[], &[]);
@@ -190,6 +209,8 @@ fn the_cpp_host_passes_its_checks() {
     assert!(out.contains("0 failure(s)"), "{out}");
 }
 
+// host.c and host.cpp use .wat modules, an overlay mount and backtraces.
+#[cfg(all(feature = "wat", feature = "mounts", feature = "diagnostics"))]
 #[test]
 fn a_thousand_cycles_under_address_and_leak_sanitizers_report_nothing() {
     let flags = ["-std=c11", "-g", "-O1", "-fsanitize=address", "-fno-omit-frame-pointer"];
@@ -202,7 +223,7 @@ fn a_thousand_cycles_under_address_and_leak_sanitizers_report_nothing() {
 /// The frames the C host printed for the trap (`frame N: INDEX MODULE
 /// NAME`) are those a Rust embedder gets on the trap outcome for the same
 /// module and arguments.
-#[cfg(unix)]
+#[cfg(all(unix, feature = "diagnostics"))]
 #[test]
 fn the_c_result_and_the_rust_outcome_carry_the_same_frames() {
     use wasi_preview1::unix::UnixSystem;

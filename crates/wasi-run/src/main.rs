@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 use wasi_preview1::NetPolicy;
-use wasi_preview1::{Deterministic, Tracer};
+use wasi_preview1::{MaybeDeterministic, Tracer};
 use wasi_wasmi::{Exit, Finished, Limits, Proposals, Run, engine_config_for};
 use wasmi::{Engine, ExternType, Module, Val, ValType};
 
@@ -681,25 +681,17 @@ fn run(s: &Settings, open_stdio: [bool; 3]) -> Result<u8, Failure> {
         Some((func, args)) => run.invoke(func, args),
         None => run,
     };
-    // Each combination of wrappers is its own System type: without
-    // --trace or --deterministic the guest runs on the host system itself.
+    // Each wrapper is its own System type, and the host module is compiled
+    // once per type: --deterministic is a choice inside one type
+    // (MaybeDeterministic), so there are two, traced and not.
     let size = cli.trace_string_size;
-    fn lost<S: wasi_preview1::System>(t: &Tracer<S, Box<dyn Write>>) -> Option<(u64, String)> {
-        let (n, e) = t.lost_lines();
-        e.map(|e| (n, e.to_string()))
-    }
-    let ended = match (cli.deterministic, trace) {
-        (false, None) => finish(run.run(system), |s| (s.open_files_refused(), None)),
-        (false, Some(out)) => {
-            finish(run.run(Tracer::new(system, out).string_size(size)), |s| (s.inner().open_files_refused(), lost(s)))
-        }
-        (true, None) => {
-            finish(run.run(Deterministic::new(system, cli.seed)), |s| (s.inner().open_files_refused(), None))
-        }
-        (true, Some(out)) => {
-            let system = Tracer::new(Deterministic::new(system, cli.seed), out).string_size(size);
-            finish(run.run(system), |s| (s.inner().inner().open_files_refused(), lost(s)))
-        }
+    let system = MaybeDeterministic::new(system, cli.deterministic.then_some(cli.seed));
+    let ended = match trace {
+        None => finish(run.run(system), |s| (s.inner().open_files_refused(), None)),
+        Some(out) => finish(run.run(Tracer::new(system, out).string_size(size)), |s| {
+            let (n, e) = s.lost_lines();
+            (s.inner().inner().open_files_refused(), e.map(|e| (n, e.to_string())))
+        }),
     };
     let (finished, refused, trace_lost) = ended.map_err(|e| {
         let entry_hint = match (&e, &cli.invoke) {

@@ -19,10 +19,12 @@ pub mod signatures;
 #[cfg(feature = "diagnostics")]
 pub mod diagnostics;
 pub mod host_funcs;
+#[cfg(feature = "preview0")]
 mod preview0;
 mod preview1;
 mod run;
 pub mod waits;
+#[cfg(feature = "sockets")]
 mod wasmedge;
 
 pub use host_funcs::{HostCall, HostFn, MemoryRange};
@@ -33,6 +35,7 @@ pub use run::{
 pub use signatures::{SIGNATURES, Signature, WasmType};
 pub use waits::Wait;
 pub use wasi_abi::{MAX_POLL_SUBSCRIPTIONS, POLL_INLINE};
+#[cfg(feature = "sockets")]
 pub use wasmedge::add_wasmedge_sockets;
 
 /// The code in docs/embedding.md, compiled and run as doc tests.
@@ -215,27 +218,44 @@ where
 {
     let mut r = with_memory(caller, get, f);
     if !matches!(waits, Waits::Never) && get(caller.data_mut()).nonblocking {
-        let ctx = get(caller.data_mut());
-        r = match waits {
-            Waits::Fd(fd, interest) => waits::fd_would_block(&mut ctx.system, r, fd, interest),
-            Waits::Yield if r.is_ok() => Err(Fail::Block(waits::Wait::default())),
-            _ => r,
-        };
-        if let Err(Fail::Block(wait)) = r {
-            let retry: waits::Retry<S> = match waits {
-                Waits::Fd(fd, interest) => Box::new(move |mem, sys| {
-                    let r = f(mem, sys);
-                    waits::fd_would_block(sys, r, fd, interest)
-                }),
-                _ => Box::new(|_, _| Ok(())),
-            };
-            ctx.blocked = Some(waits::Blocked { wait, retry });
-            return Err(wasmi::Error::host(waits::WouldBlock));
-        }
+        // Only the boxing of `f` is compiled per import; the rest once per
+        // system (docs/footprint.md).
+        r = suspend_if_blocked(get(caller.data_mut()), r, waits, &|| Box::new(f))?;
     }
     let r = errno_result(r);
     check_deadline(caller, get)?;
     r
+}
+
+/// The answer `r` of an import that `waits`, in non-blocking mode: kept,
+/// or, when it would have blocked, the guest suspended
+/// ([`waits::WouldBlock`]) with the call kept to be tried again (`call`
+/// boxes it).
+#[inline(never)]
+fn suspend_if_blocked<S: System + 'static>(
+    ctx: &mut WasiCtx<S>,
+    r: Result<(), Fail>,
+    waits: Waits,
+    call: &dyn Fn() -> waits::Retry<S>,
+) -> Result<Result<(), Fail>, wasmi::Error> {
+    let r = match waits {
+        Waits::Fd(fd, interest) => waits::fd_would_block(&mut ctx.system, r, fd, interest),
+        Waits::Yield if r.is_ok() => Err(Fail::Block(waits::Wait::default())),
+        _ => r,
+    };
+    let Err(Fail::Block(wait)) = r else { return Ok(r) };
+    let retry: waits::Retry<S> = match waits {
+        Waits::Fd(fd, interest) => {
+            let mut f = call();
+            Box::new(move |mem, sys| {
+                let r = f(mem, sys);
+                waits::fd_would_block(sys, r, fd, interest)
+            })
+        }
+        _ => Box::new(|_, _| Ok(())),
+    };
+    ctx.blocked = Some(waits::Blocked { wait, retry });
+    Err(wasmi::Error::host(waits::WouldBlock))
 }
 
 /// Runs `f` with the guest's memory and the system. A module without a
@@ -265,6 +285,7 @@ fn with_memory<T, S, R>(
 
 /// The implementation of `$name` under `wasi_unstable`: preview1's, except
 /// where preview0's ABI differs.
+#[cfg(feature = "preview0")]
 macro_rules! preview0_impl {
     (fd_fdstat_get) => {
         preview0::fd_fdstat_get
@@ -288,6 +309,7 @@ macro_rules! preview0_impl {
 
 /// Whether `wasi_unstable` has `$name` (it has every preview1 call but
 /// `sock_accept`).
+#[cfg(feature = "preview0")]
 macro_rules! in_preview0 {
     (sock_accept) => {
         false
@@ -308,7 +330,18 @@ macro_rules! register_imports {
             linker: &mut Linker<T>,
             get: fn(&mut T) -> &mut WasiCtx<S>,
         ) -> Result<(), LinkerError> {
-            $( register_imports!(@one linker, MODULE, get, preview1::$name, $name ( $($p : $t),* ) $(-> $never)?); )*
+            add_to_linker_where(linker, get, |_| true)
+        }
+
+        /// Registers the `wasi_snapshot_preview1` imports `wanted` names.
+        pub(crate) fn add_to_linker_where<T: 'static, S: System + 'static>(
+            linker: &mut Linker<T>,
+            get: fn(&mut T) -> &mut WasiCtx<S>,
+            wanted: impl Fn(&str) -> bool,
+        ) -> Result<(), LinkerError> {
+            $( if wanted(stringify!($name)) {
+                register_imports!(@one linker, MODULE, get, preview1::$name, $name ( $($p : $t),* ) $(-> $never)?);
+            } )*
             Ok(())
         }
 
@@ -320,11 +353,22 @@ macro_rules! register_imports {
         ///
         /// # Errors
         /// If `linker` already defines one of the imports.
+        #[cfg(feature = "preview0")]
         pub fn add_preview0_to_linker<T: 'static, S: System + 'static>(
             linker: &mut Linker<T>,
             get: fn(&mut T) -> &mut WasiCtx<S>,
         ) -> Result<(), LinkerError> {
-            $( if in_preview0!($name) {
+            add_preview0_to_linker_where(linker, get, |_| true)
+        }
+
+        /// Registers the `wasi_unstable` imports `wanted` names.
+        #[cfg(feature = "preview0")]
+        pub(crate) fn add_preview0_to_linker_where<T: 'static, S: System + 'static>(
+            linker: &mut Linker<T>,
+            get: fn(&mut T) -> &mut WasiCtx<S>,
+            wanted: impl Fn(&str) -> bool,
+        ) -> Result<(), LinkerError> {
+            $( if in_preview0!($name) && wanted(stringify!($name)) {
                 register_imports!(@one linker, MODULE0, get, preview0_impl!($name), $name ( $($p : $t),* ) $(-> $never)?);
             } )*
             Ok(())
@@ -361,36 +405,150 @@ macro_rules! register_imports {
             })?;
     };
     (@one $linker:ident, $module:ident, $get:ident, $imp:expr, $name:ident ( $($p:ident : $t:ident),* )) => {
-        $linker.func_wrap($module, stringify!($name),
-            move |mut caller: Caller<'_, T>, $($p: $t),*| -> Result<u32, wasmi::Error> {
-                import(&mut caller, $get, waits_of!($name $(, $p)*), move |mem, sys| $imp(mem, sys, $($p),*))
-            })?;
+        $linker.func_wrap($module, stringify!($name), host_fn!($get, $imp, $name; $($p : $t),*))?;
     };
 }
 
-/// How the import `$name` may wait ([`Waits`]), given its parameters (the
-/// first is the fd of those that wait on one).
+/// How the import `$name` may wait ([`WaitsOn`]): those that wait wait on
+/// their first parameter, an fd.
 macro_rules! waits_of {
-    (fd_read, $fd:ident $(, $rest:ident)*) => {
-        Waits::Fd($fd, waits::Interest::Read)
+    (fd_read) => {
+        WaitsOn::Read
     };
-    (sock_recv, $fd:ident $(, $rest:ident)*) => {
-        Waits::Fd($fd, waits::Interest::Read)
+    (sock_recv) => {
+        WaitsOn::Read
     };
-    (sock_accept, $fd:ident $(, $rest:ident)*) => {
-        Waits::Fd($fd, waits::Interest::Read)
+    (sock_accept) => {
+        WaitsOn::Read
     };
-    (fd_write, $fd:ident $(, $rest:ident)*) => {
-        Waits::Fd($fd, waits::Interest::Write)
+    (fd_write) => {
+        WaitsOn::Write
     };
-    (sock_send, $fd:ident $(, $rest:ident)*) => {
-        Waits::Fd($fd, waits::Interest::Write)
+    (sock_send) => {
+        WaitsOn::Write
     };
-    (sched_yield $(, $rest:ident)*) => {
-        Waits::Yield
+    (sched_yield) => {
+        WaitsOn::Yield
     };
-    ($name:ident $(, $rest:ident)*) => {
-        Waits::Never
+    ($name:ident) => {
+        WaitsOn::Never
+    };
+}
+
+/// How an import may wait, as a value rather than in its code, so that
+/// the imports of one signature can share one host function
+/// ([`trampoline!`]).
+#[derive(Clone, Copy)]
+enum WaitsOn {
+    Never,
+    /// To read the fd in its first parameter.
+    Read,
+    /// To write the fd in its first parameter.
+    Write,
+    Yield,
+}
+
+impl WaitsOn {
+    /// The [`Waits`] of a call whose first parameter is `first`.
+    #[inline(always)]
+    fn with(self, first: u64) -> Waits {
+        match self {
+            WaitsOn::Never => Waits::Never,
+            // Only imports whose first parameter is an fd (a u32) wait.
+            WaitsOn::Read => Waits::Fd(first as u32, waits::Interest::Read),
+            WaitsOn::Write => Waits::Fd(first as u32, waits::Interest::Write),
+            WaitsOn::Yield => Waits::Yield,
+        }
+    }
+}
+
+/// Defines `$tramp`: the host function of an import with parameters of
+/// the types `$P`, calling `imp`. A closure written at each import would
+/// be a type of its own, and wasmi's host-function machinery would be
+/// compiled once per import; this one is compiled once per signature (35
+/// preview1 imports share 12), for one indirect call per import
+/// (docs/footprint.md).
+macro_rules! trampoline {
+    ($tramp:ident ( $($p:ident : $P:ident),* )) => {
+        #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+        fn $tramp<T: 'static, S: System + 'static, $($P: wasmi::WasmTy + Copy + Into<u64> + Send + Sync + 'static),*>(
+            get: fn(&mut T) -> &mut WasiCtx<S>,
+            imp: fn(&mut GuestMemory<'_>, &mut S $(, $P)*) -> Result<(), Fail>,
+            on: WaitsOn,
+        ) -> impl Fn(Caller<'_, T>, $($P),*) -> Result<u32, wasmi::Error> + Send + Sync + 'static {
+            move |mut caller: Caller<'_, T>, $($p: $P),*| {
+                let first: u64 = trampoline!(@first $($p)*);
+                import(&mut caller, get, on.with(first), move |mem, sys| imp(mem, sys $(, $p)*))
+            }
+        }
+    };
+    (@first) => {
+        0
+    };
+    (@first $p1:ident $($rest:ident)*) => {
+        $p1.into()
+    };
+}
+trampoline!(tramp1(a: A));
+trampoline!(tramp2(a: A, b: B));
+trampoline!(tramp3(a: A, b: B, c: C));
+trampoline!(tramp4(a: A, b: B, c: C, d: D));
+trampoline!(tramp5(a: A, b: B, c: C, d: D, e: E));
+trampoline!(tramp6(a: A, b: B, c: C, d: D, e: E, f: F));
+trampoline!(tramp7(a: A, b: B, c: C, d: D, e: E, f: F, g: G));
+trampoline!(tramp9(a: A, b: B, c: C, d: D, e: E, f: F, g: G, h: H, i: I));
+
+/// The host function of the import `$name`, calling `$imp`. The calls a
+/// program makes in loops, where a few nanoseconds show, get a closure of
+/// their own with the implementation inlined; the rest share one per
+/// signature ([`shared!`], docs/footprint.md).
+macro_rules! host_fn {
+    (@own $get:ident, $imp:expr, $name:ident; $($p:ident : $t:ident),*) => {
+        move |mut caller: Caller<'_, T>, $($p: $t),*| -> Result<u32, wasmi::Error> {
+            let first: u64 = trampoline!(@first $($p)*);
+            import(&mut caller, $get, waits_of!($name).with(first), move |mem, sys| $imp(mem, sys, $($p),*))
+        }
+    };
+    ($get:ident, $imp:expr, fd_read; $($rest:tt)*) => { host_fn!(@own $get, $imp, fd_read; $($rest)*) };
+    ($get:ident, $imp:expr, fd_write; $($rest:tt)*) => { host_fn!(@own $get, $imp, fd_write; $($rest)*) };
+    ($get:ident, $imp:expr, fd_pread; $($rest:tt)*) => { host_fn!(@own $get, $imp, fd_pread; $($rest)*) };
+    ($get:ident, $imp:expr, fd_pwrite; $($rest:tt)*) => { host_fn!(@own $get, $imp, fd_pwrite; $($rest)*) };
+    ($get:ident, $imp:expr, fd_seek; $($rest:tt)*) => { host_fn!(@own $get, $imp, fd_seek; $($rest)*) };
+    ($get:ident, $imp:expr, fd_tell; $($rest:tt)*) => { host_fn!(@own $get, $imp, fd_tell; $($rest)*) };
+    ($get:ident, $imp:expr, clock_time_get; $($rest:tt)*) => { host_fn!(@own $get, $imp, clock_time_get; $($rest)*) };
+    ($get:ident, $imp:expr, random_get; $($rest:tt)*) => { host_fn!(@own $get, $imp, random_get; $($rest)*) };
+    ($get:ident, $imp:expr, sched_yield; $($rest:tt)*) => { host_fn!(@own $get, $imp, sched_yield; $($rest)*) };
+    ($get:ident, $imp:expr, $name:ident; $($p:ident : $t:ident),*) => {
+        shared!($get, $imp, waits_of!($name); $($t)*)
+    };
+}
+
+/// The shared host function ([`trampoline!`]) for an import of `$t`
+/// parameters, calling `$imp`.
+macro_rules! shared {
+    ($get:ident, $imp:expr, $on:expr; $a:ident) => {
+        tramp1($get, $imp, $on)
+    };
+    ($get:ident, $imp:expr, $on:expr; $a:ident $b:ident) => {
+        tramp2($get, $imp, $on)
+    };
+    ($get:ident, $imp:expr, $on:expr; $a:ident $b:ident $c:ident) => {
+        tramp3($get, $imp, $on)
+    };
+    ($get:ident, $imp:expr, $on:expr; $a:ident $b:ident $c:ident $d:ident) => {
+        tramp4($get, $imp, $on)
+    };
+    ($get:ident, $imp:expr, $on:expr; $a:ident $b:ident $c:ident $d:ident $e:ident) => {
+        tramp5($get, $imp, $on)
+    };
+    ($get:ident, $imp:expr, $on:expr; $a:ident $b:ident $c:ident $d:ident $e:ident $f:ident) => {
+        tramp6($get, $imp, $on)
+    };
+    ($get:ident, $imp:expr, $on:expr; $a:ident $b:ident $c:ident $d:ident $e:ident $f:ident $g:ident) => {
+        tramp7($get, $imp, $on)
+    };
+    ($get:ident, $imp:expr, $on:expr; $a:ident $b:ident $c:ident $d:ident $e:ident $f:ident $g:ident $h:ident $i:ident) => {
+        tramp9($get, $imp, $on)
     };
 }
 

@@ -3,7 +3,7 @@
 
 use crate::host_funcs::{HostCall, HostFunc, MemoryRange};
 use crate::waits::{Blocked, Wait, WouldBlock};
-use crate::{DeadlinePassed, WasiCtx, add_preview0_to_linker, add_to_linker, add_wasmedge_sockets, errno_result};
+use crate::{DeadlinePassed, WasiCtx, errno_result};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -591,9 +591,17 @@ impl<'a> Run<'a> {
         }
         let mut linker = Linker::<Host<S>>::new(self.engine);
         let link = |e: wasmi::errors::LinkerError| RunError::Link(e.into());
-        add_to_linker(&mut linker, |h| &mut h.wasi).map_err(link)?;
-        add_preview0_to_linker(&mut linker, |h| &mut h.wasi).map_err(link)?;
-        add_wasmedge_sockets(&mut linker, self.module, |h| &mut h.wasi).map_err(link)?;
+        // Only what the module imports: registering a host function runs
+        // code of its own, and a hundred of them spread over the binary
+        // would map most of it (docs/footprint.md).
+        let imports: Vec<(&str, &str)> = self.module.imports().map(|i| (i.module(), i.name())).collect();
+        let imported = |module: &str, name: &str| imports.iter().any(|&(m, n)| m == module && n == name);
+        crate::add_to_linker_where(&mut linker, |h| &mut h.wasi, |name| imported(crate::MODULE, name)).map_err(link)?;
+        #[cfg(feature = "preview0")]
+        crate::add_preview0_to_linker_where(&mut linker, |h| &mut h.wasi, |name| imported(crate::MODULE0, name))
+            .map_err(link)?;
+        #[cfg(feature = "sockets")]
+        crate::add_wasmedge_sockets(&mut linker, self.module, |h| &mut h.wasi).map_err(link)?;
         for func in self.funcs {
             let (module, name, ty) = (func.module.clone(), func.name.clone(), func.ty.clone());
             linker

@@ -15,14 +15,29 @@ use std::sync::Arc;
 use wasi_abi::{Fd, Fdflags, Filetype};
 
 /// Where one of the guest's stdio fds leads.
-#[derive(Debug)]
 enum Stdio {
     Fd(OwnedFd),
-    Bytes(Vec<u8>),
-    /// Captured in memory, at most this many bytes.
-    Capture(usize),
+    /// A pipe another thread feeds (stdin's bytes) or drains (captured
+    /// output), started when the system is built, given the stream's
+    /// number. A function, so that a program that never asks for one links
+    /// none of it (docs/footprint.md).
+    Piped(PipeStart),
     /// Any other file.
     File(Box<dyn VirtualFile>),
+}
+
+/// Starts a piped stream ([`Stdio::Piped`]): the guest's end, and the
+/// capture that drains it, if it is one.
+type PipeStart = Box<dyn FnOnce(usize) -> std::io::Result<(OwnedFd, Option<stdio::Capture>)> + Send>;
+
+impl std::fmt::Debug for Stdio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stdio::Fd(fd) => f.debug_tuple("Fd").field(fd).finish(),
+            Stdio::Piped(_) => f.write_str("Piped"),
+            Stdio::File(file) => f.debug_tuple("File").field(file).finish(),
+        }
+    }
 }
 
 /// What a preopen holds.
@@ -131,7 +146,8 @@ impl UnixSystemBuilder {
     /// then end-of-file.
     #[must_use]
     pub fn stdin_bytes(self, bytes: impl Into<Vec<u8>>) -> Self {
-        self.with_stdio(0, Stdio::Bytes(bytes.into()))
+        let bytes = bytes.into();
+        self.with_stdio(0, Stdio::Piped(Box::new(move |_| Ok((stdio::feed(bytes)?, None)))))
     }
 
     /// Gives the guest `fd` as its stdout (fd 1). Writes go straight to it,
@@ -148,7 +164,7 @@ impl UnixSystemBuilder {
     /// memory stays bounded whatever the guest writes.
     #[must_use]
     pub fn capture_stdout(self, capacity: usize) -> Self {
-        self.with_stdio(1, Stdio::Capture(capacity))
+        self.with_stdio(1, capture(capacity))
     }
 
     /// Gives the guest `fd` as its stderr (fd 2), unbuffered.
@@ -161,7 +177,7 @@ impl UnixSystemBuilder {
     /// as [`Self::capture_stdout`] does for stdout.
     #[must_use]
     pub fn capture_stderr(self, capacity: usize) -> Self {
-        self.with_stdio(2, Stdio::Capture(capacity))
+        self.with_stdio(2, capture(capacity))
     }
 
     /// Preopens the directory `fd` under the guest name `guest`. Preopens
@@ -284,11 +300,9 @@ impl UnixSystemBuilder {
                     continue;
                 }
                 Some(Stdio::Fd(fd)) => fd,
-                Some(Stdio::Bytes(bytes)) => stdio::feed(bytes).map_err(pipe_err)?,
-                Some(Stdio::Capture(capacity)) => {
-                    let (capture, fd) =
-                        stdio::Capture::start(if i == 1 { "stdout" } else { "stderr" }, capacity).map_err(pipe_err)?;
-                    if let Some(slot) = captures.get_mut(i.wrapping_sub(1)) {
+                Some(Stdio::Piped(start)) => {
+                    let (fd, capture) = start(i).map_err(pipe_err)?;
+                    if let (Some(capture), Some(slot)) = (capture, captures.get_mut(i.wrapping_sub(1))) {
                         *slot = Some(capture);
                     }
                     fd
@@ -351,6 +365,14 @@ impl UnixSystemBuilder {
             deadline: None,
         })
     }
+}
+
+/// Output captured in memory, at most `capacity` bytes ([`Stdio::Piped`]).
+fn capture(capacity: usize) -> Stdio {
+    Stdio::Piped(Box::new(move |i| {
+        let (capture, fd) = stdio::Capture::start(if i == 1 { "stdout" } else { "stderr" }, capacity)?;
+        Ok((fd, Some(capture)))
+    }))
 }
 
 /// The host's flags on an fd, as `fdflags`.

@@ -10,6 +10,7 @@ mod builder;
 mod clock;
 pub mod errno;
 mod fd;
+#[cfg(feature = "mounts")]
 pub mod lower;
 mod mounts;
 mod nonblock;

@@ -29,15 +29,16 @@
 //! ```
 
 pub(crate) mod handle;
+#[cfg(feature = "mounts")]
 pub(crate) mod lower;
 mod memory;
 pub(crate) mod path;
-#[cfg(any(unix, windows))]
+#[cfg(all(any(unix, windows), feature = "mounts"))]
 mod tar;
 
 pub use handle::Handle;
 pub use memory::{Blob, DEFAULT_BUDGET, MemoryFs, NAME_MAX};
-#[cfg(any(unix, windows))]
+#[cfg(all(any(unix, windows), feature = "mounts"))]
 pub use tar::TarError;
 
 use crate::system::Result;

@@ -192,6 +192,7 @@ impl HostDir {
     }
 
     /// The names in the directory `dir` (`.` and `..` left out).
+    #[cfg(feature = "mounts")]
     pub(crate) fn names(&self, dir: Ino) -> Result<Vec<Vec<u8>>> {
         let listed = self.list(dir)?.into_iter();
         Ok(listed.filter(|l| l.name != b"." && l.name != b"..").map(|l| l.name).collect())

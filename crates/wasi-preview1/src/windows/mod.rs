@@ -13,6 +13,7 @@ mod builder;
 mod clock;
 pub mod errno;
 mod hostfs;
+#[cfg(feature = "mounts")]
 pub mod lower;
 mod names;
 mod nt;
