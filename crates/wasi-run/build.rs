@@ -1,5 +1,7 @@
 //! `--version`'s build details: the wasmi version (from Cargo.lock), the
-//! target and profile, and the git commit when built from a checkout.
+//! target and profile, and the git commit when built from a checkout; and,
+//! on Linux, the link order that keeps start-up's code together
+//! (startup.ld, docs/footprint.md).
 
 use std::path::Path;
 use std::process::Command;
@@ -47,4 +49,22 @@ fn main() {
         features.join(", ")
     );
     println!("cargo:rustc-env=WASI_RUN_BUILT={built}");
+    startup_order(&manifest);
+}
+
+/// Links the functions start-up runs together at the front of the code
+/// (a GNU ld / lld script that adds one output section before `.text`),
+/// so a run maps a few hundred KiB of code instead of most of the binary.
+/// ELF targets with GNU ld or lld only; WASI_RUN_NO_STARTUP_ORDER=1 turns
+/// it off (benches/footprint/startup-order.py, which writes the script).
+fn startup_order(manifest: &str) {
+    println!("cargo:rerun-if-env-changed=WASI_RUN_NO_STARTUP_ORDER");
+    let script = Path::new(manifest).join("startup.ld");
+    println!("cargo:rerun-if-changed={}", script.display());
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    let elf_linker = matches!(os.as_str(), "linux" | "android" | "freebsd") && env != "musl";
+    if elf_linker && script.exists() && std::env::var_os("WASI_RUN_NO_STARTUP_ORDER").is_none() {
+        println!("cargo:rustc-link-arg-bin=wasi-run=-Wl,-T,{}", script.display());
+    }
 }
