@@ -70,6 +70,32 @@ pub mod tools {
         assert!(status.success(), "{what} failed: {status}");
     }
 
+    /// Runs `cmd` (stdin empty, stdout dropped), which must succeed: its
+    /// stderr, wall time (seconds) and peak resident memory (KiB).
+    // The child is reaped by wait4 (for its rusage), which clippy cannot see.
+    #[allow(clippy::zombie_processes)]
+    pub fn run_measured(mut cmd: Command) -> (String, f64, i64) {
+        use std::io::Read;
+        use std::process::Stdio;
+        cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+        let start = std::time::Instant::now();
+        let mut child = cmd.spawn().expect("spawn");
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        let (mut status, pid) = (0, child.id() as libc::pid_t);
+        // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+        #[allow(unsafe_code)]
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `pid` is our own child, not yet waited for; both pointers
+        // point to live locals.
+        #[allow(unsafe_code)]
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        let wall = start.elapsed().as_secs_f64();
+        assert_eq!(r, pid, "wait4");
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{cmd:?} failed: {err}");
+        (err, wall, usage.ru_maxrss)
+    }
+
     /// A `cargo` command (the one running this, if any).
     pub fn cargo() -> Command {
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))

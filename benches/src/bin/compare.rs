@@ -14,11 +14,9 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
-use wasi_run_benches::tools::{cargo, machine, median, run_checked, write_table};
+use std::process::Command;
+use wasi_run_benches::tools::{cargo, machine, median, run_checked, run_measured, write_table};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Runtime {
@@ -182,29 +180,6 @@ fn command(p: &Paths, rt: Runtime, module: &Path, args: &[String]) -> Option<Com
     Some(cmd)
 }
 
-/// One run: its stderr, wall time and peak resident memory (KiB).
-// The child is reaped by wait4 (for its rusage), which clippy cannot see.
-#[allow(clippy::zombie_processes)]
-fn run(mut cmd: Command) -> (String, f64, i64) {
-    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
-    let start = Instant::now();
-    let mut child = cmd.spawn().expect("spawn");
-    let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    let (mut status, pid) = (0, child.id() as libc::pid_t);
-    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
-    #[allow(unsafe_code)]
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our own child, not yet waited for; both pointers
-    // point to live locals.
-    #[allow(unsafe_code)]
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let wall = start.elapsed().as_secs_f64();
-    assert_eq!(r, pid, "wait4");
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{cmd:?} failed: {err}");
-    (err, wall, usage.ru_maxrss)
-}
-
 fn fmt_value(v: f64, kind: Kind) -> String {
     match kind {
         Kind::Bandwidth => format!("{v:.0} MB/s"),
@@ -238,7 +213,7 @@ fn main() {
     for rt in &runtimes {
         for mode in ["read1g", "clock"] {
             if let Some(cmd) = command(&p, *rt, &p.guest_wasm.clone(), &[mode.into(), "1000".into()]) {
-                run(cmd);
+                run_measured(cmd);
             }
         }
     }
@@ -256,7 +231,7 @@ fn main() {
                 let Some(cmd) = command(&p, rt, &p.guest_wasm.clone(), &[mode.name.into(), n.to_string()]) else {
                     continue;
                 };
-                let (err, _, maxrss) = run(cmd);
+                let (err, _, maxrss) = run_measured(cmd);
                 let line =
                     err.lines().find(|l| l.starts_with(mode.name)).unwrap_or_else(|| panic!("{}: {err}", rt.name()));
                 let value: f64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
@@ -281,7 +256,7 @@ fn main() {
             let bin = if which == 0 { &p.wasi_run } else { &p.wasi_run_no_simd };
             let mut cmd = Command::new(bin);
             cmd.args(["--dir", ".::."]).arg(&p.guest_wasm).args(["compute", &n]).current_dir(&p.data);
-            let (err, _, _) = run(cmd);
+            let (err, _, _) = run_measured(cmd);
             let line = err.lines().find(|l| l.starts_with("compute")).expect("compute line");
             simd_cost[which].push(line.split_whitespace().nth(1).unwrap().parse().unwrap());
         }
@@ -307,7 +282,7 @@ fn main() {
                     continue;
                 }
                 let cmd = command(&p, rt, module, margs).unwrap();
-                let (_, wall, maxrss) = run(cmd);
+                let (_, wall, maxrss) = run_measured(cmd);
                 walls.entry(rt).or_default().push(wall * 1e3);
                 mems.entry(rt).or_default().push(maxrss as f64);
             }
