@@ -92,7 +92,14 @@ def main():
             at.setdefault(addr, []).append(fields[2])
             addr_of[fields[2]] = addr
     names = {alias for n in names for alias in at.get(addr_of.get(n), [n])}
-    patterns = sorted({pattern(n) for n in names if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.$]*", n)})
+    # In the order the compiler laid them out: the interpreter's handlers
+    # keep their neighbours (alphabetical order cost CoreMark 3%).
+    first = {}
+    for n in names:
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.$]*", n):
+            p = pattern(n)
+            first[p] = min(first.get(p, addr_of.get(n, 0)), addr_of.get(n, 0))
+    patterns = sorted(first, key=lambda p: (first[p], p))
     with open(OUT, "w") as f:
         f.write("/* The functions `wasi-run` runs to start a small guest, together before\n"
                 " * the rest of its code, so that starting maps few pages\n"
