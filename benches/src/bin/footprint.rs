@@ -32,12 +32,14 @@ fn main() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
     let target = repo.join("target/footprint");
     let doc = repo.join("docs/footprint.md");
-    let sizes = sizes(&repo, &target);
+    // The minimal host: built and measured once, shown in three tables.
+    let minimal = minimal_host(&repo, &target, &[], true);
+    let sizes = sizes(&repo, &target, &minimal);
     write_table(&doc, "footprint-sizes", &sizes);
-    let features = feature_costs(&repo, &target);
+    let features = feature_costs(&repo, &target, &minimal);
     write_table(&doc, "footprint-features", &features);
     let guests = guests(&target);
-    let memory = memory(&repo, &target, &guests);
+    let memory = memory(&repo, &target, &guests, &minimal.2);
     write_table(&doc, "footprint-memory", &memory);
     let idle = idle(&repo, &target, &guests);
     write_table(&doc, "footprint-idle", &idle);
@@ -81,7 +83,7 @@ fn minimal_host(repo: &Path, target: &Path, features: &[&str], gc_sections: bool
     (size_of(&lib), size_of(&exe), exe)
 }
 
-fn sizes(repo: &Path, target: &Path) -> String {
+fn sizes(repo: &Path, target: &Path, minimal: &(u64, u64, PathBuf)) -> String {
     eprintln!("sizes: the engine alone, the C API, the CLI…");
     let engine_dir = target.join("engine-only");
     run_checked(
@@ -92,7 +94,7 @@ fn sizes(repo: &Path, target: &Path) -> String {
         "build the engine-only host",
     );
     let engine = size_of(&engine_dir.join("release/engine-only"));
-    let (lib_min, host_min, _) = minimal_host(repo, target, &[], true);
+    let (lib_min, host_min, _) = *minimal;
     let all: Vec<&str> = FEATURES.iter().map(|(f, _)| *f).collect();
     let (lib_all, host_all, _) = minimal_host(repo, target, &all, true);
     let (_, whole_all, _) = minimal_host(repo, target, &all, false);
@@ -156,9 +158,9 @@ fn sizes(repo: &Path, target: &Path) -> String {
     t
 }
 
-fn feature_costs(repo: &Path, target: &Path) -> String {
+fn feature_costs(repo: &Path, target: &Path, minimal: &(u64, u64, PathBuf)) -> String {
     eprintln!("what each feature costs…");
-    let (lib0, host0, _) = minimal_host(repo, target, &[], true);
+    let (lib0, host0, _) = *minimal;
     let mut t = String::from(
         "| feature | what it adds | minimal host, `--gc-sections` | `libwasi_run.a` |\n| --- | --- | --- | --- |\n",
     );
@@ -235,7 +237,7 @@ fn peak(exe: &Path, args: &[&str], module: &Path) -> f64 {
     median(&mut v)
 }
 
-fn memory(repo: &Path, target: &Path, guests: &[(&str, PathBuf)]) -> String {
+fn memory(repo: &Path, target: &Path, guests: &[(&str, PathBuf)], minimal: &Path) -> String {
     eprintln!("peak memory of tiny guests…");
     let cli = target.join("cli/release/wasi-run");
     // The CLI without the start-up order (crates/wasi-run/startup.ld).
@@ -250,7 +252,6 @@ fn memory(repo: &Path, target: &Path, guests: &[(&str, PathBuf)]) -> String {
     );
     let unordered = unordered_dir.join("release/wasi-run");
     let wasmi_wasi = example(repo, target, "wasmi_wasi_run");
-    let (_, _, minimal) = minimal_host(repo, target, &[], true);
     let mut t = String::from(
         "| guest | wasmi + wasi-common | `wasi-run` | `wasi-run --no-backtraces` | `wasi-run` linked in the default order | the minimal C host |\n| --- | --- | --- | --- | --- | --- |\n",
     );
@@ -264,7 +265,7 @@ fn memory(repo: &Path, target: &Path, guests: &[(&str, PathBuf)]) -> String {
             mib(peak(&cli, &[], module)),
             mib(peak(&cli, &["--no-backtraces"], module)),
             mib(peak(&unordered, &[], module)),
-            mib(peak(&minimal, &[], module)),
+            mib(peak(minimal, &[], module)),
         );
     }
     t

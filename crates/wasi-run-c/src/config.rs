@@ -67,35 +67,25 @@ pub(crate) enum PreopenDir {
     Mount { fs: Arc<dyn FileSystem>, fresh: Option<MountFactory> },
 }
 
-/// Sets a stdio stream on a system's builder ([`StdioChoice::Piped`]).
-#[derive(Clone)]
-pub(crate) struct StdioStep(pub(crate) Arc<dyn Fn(HostBuilder) -> HostBuilder + Send + Sync>);
+/// A setting kept as the function that applies it, so that only the
+/// setting calls a host makes link their code (docs/footprint.md); shown
+/// by its type alone in `Debug`.
+pub(crate) struct Deferred<F: ?Sized>(pub(crate) Arc<F>);
 
-impl std::fmt::Debug for StdioStep {
+impl<F: ?Sized> std::fmt::Debug for Deferred<F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("StdioStep")
+        f.write_str("Deferred")
     }
 }
+
+/// Sets a stdio stream on a system's builder ([`StdioChoice::Piped`]).
+pub(crate) type StdioStep = Deferred<dyn Fn(HostBuilder) -> HostBuilder + Send + Sync>;
 
 /// A host function, as it adds itself to a run.
-#[derive(Clone)]
-pub(crate) struct FuncDef(pub(crate) Arc<dyn for<'a> Fn(Run<'a>) -> Run<'a> + Send + Sync>);
-
-impl std::fmt::Debug for FuncDef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("FuncDef")
-    }
-}
+pub(crate) type FuncDef = Deferred<dyn for<'a> Fn(Run<'a>) -> Run<'a> + Send + Sync>;
 
 /// Makes a fresh file system for a writable mount.
-#[derive(Clone)]
-pub(crate) struct MountFactory(pub(crate) Arc<dyn Fn() -> Result<Arc<dyn FileSystem>, String> + Send + Sync>);
-
-impl std::fmt::Debug for MountFactory {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MountFactory")
-    }
-}
+pub(crate) type MountFactory = Deferred<dyn Fn() -> Result<Arc<dyn FileSystem>, String> + Send + Sync>;
 
 /// [`wasirun_config_mount`]: an in-memory directory, empty or (with a
 /// source) a copy of the host directory or `.tar` file read in full.
@@ -288,8 +278,9 @@ pub unsafe extern "C" fn wasirun_config_mount(
         let readonly = readonly || kind == MountKind::Tar;
         let budget = if budget == 0 { DEFAULT_BUDGET } else { budget };
         let fs = open_mount(kind, source.as_deref(), readonly, budget)?;
-        let fresh =
-            (!readonly).then(|| MountFactory(Arc::new(move || open_mount(kind, source.as_deref(), false, budget))));
+        let fresh = (!readonly).then(|| -> MountFactory {
+            Deferred(Arc::new(move || open_mount(kind, source.as_deref(), false, budget)))
+        });
         c.preopens.push(Preopen { dir: PreopenDir::Mount { fs, fresh }, guest, readonly });
         Ok(())
     });
@@ -336,7 +327,7 @@ pub unsafe extern "C" fn wasirun_config_stdin_bytes(config: *mut wasirun_config,
     // SAFETY: by the caller's contract.
     match unsafe { stream(config, 0) } {
         Some(s) => {
-            *s = StdioChoice::Piped(StdioStep(Arc::new(move |b| b.stdin_bytes(data.clone()))));
+            *s = StdioChoice::Piped(Deferred(Arc::new(move |b| b.stdin_bytes(data.clone()))));
             true
         }
         None => false,
@@ -359,7 +350,7 @@ pub unsafe extern "C" fn wasirun_config_capture(config: *mut wasirun_config, whi
             } else {
                 Arc::new(move |b| b.capture_stderr(capacity))
             };
-            *s = StdioChoice::Piped(StdioStep(step));
+            *s = StdioChoice::Piped(Deferred(step));
             true
         }
         _ => false,

@@ -179,7 +179,7 @@ pub unsafe extern "C" fn wasirun_config_define_func(
         // SAFETY: by the caller's contract.
         let results = unsafe { slice_of(results, nresults) }.to_vec();
         let f = Arc::new(CFunc { module, name, params, results, func, userdata, finalizer });
-        c.funcs.push(crate::config::FuncDef(Arc::new(move |run| f.define(run))));
+        c.funcs.push(crate::config::Deferred(Arc::new(move |run| f.define(run))));
         Ok(())
     });
     // SAFETY: by the caller's contract.

@@ -118,15 +118,8 @@ pub unsafe extern "C" fn wasirun_module_new(
     len: usize,
     error_out: *mut *mut wasirun_error,
 ) -> *mut wasirun_module {
-    let r = guarded(Err("the library panicked".to_string()), || {
-        if bytes.is_null() {
-            return Err("no module bytes (NULL)".to_string());
-        }
-        // SAFETY: valid for `len` bytes by the caller's contract.
-        load(unsafe { std::slice::from_raw_parts(bytes, len) }.to_vec(), "", 0)
-    });
-    // SAFETY: by the caller's contract.
-    unsafe { or_error(r, error_out) }.map_or(std::ptr::null_mut(), |m| Box::into_raw(Box::new(m)))
+    // SAFETY: the caller's contract is `wasirun_module_load`'s, with no name.
+    unsafe { wasirun_module_load(bytes, len, std::ptr::null(), 0, error_out) }
 }
 
 /// Loads and validates a module from `len` bytes at `bytes`, as

@@ -5,10 +5,10 @@
 
 mod common;
 
-use common::{c_program, go_program, repo, rust_program, wasi_run};
+use common::{c_program, go_program, repo, rust_program, spawn_piped, wasi_run};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 /// The minimal C host, linked against the C API built without default
@@ -49,7 +49,7 @@ fn build_minimal_host() -> PathBuf {
 }
 
 fn with_stdin(mut cmd: Command, input: &str) -> Output {
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = spawn_piped(&mut cmd);
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }

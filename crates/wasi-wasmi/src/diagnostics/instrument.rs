@@ -799,24 +799,19 @@ enum Class {
 /// compiling, once per instruction kind.
 const fn class(visit: &str) -> Class {
     let n = visit.as_bytes();
-    if eq(n, b"visit_block") || eq(n, b"visit_loop") || eq(n, b"visit_if") || eq(n, b"visit_try_table") {
+    if one_of(n, &[b"visit_block", b"visit_loop", b"visit_if", b"visit_try_table"]) {
         Class::Open
     } else if eq(n, b"visit_end") {
         Class::End
     } else if eq(n, b"visit_return") {
         Class::Return
-    } else if eq(n, b"visit_return_call") || eq(n, b"visit_return_call_indirect") || eq(n, b"visit_return_call_ref") {
+    } else if one_of(n, &[b"visit_return_call", b"visit_return_call_indirect", b"visit_return_call_ref"]) {
         Class::ReturnCall
-    } else if eq(n, b"visit_br") || eq(n, b"visit_br_if") || eq(n, b"visit_br_table") {
+    } else if one_of(n, &[b"visit_br", b"visit_br_if", b"visit_br_table"]) {
         Class::Branch
-    } else if eq(n, b"visit_call") || eq(n, b"visit_call_indirect") || eq(n, b"visit_call_ref") {
+    } else if one_of(n, &[b"visit_call", b"visit_call_indirect", b"visit_call_ref"]) {
         Class::Call
-    } else if eq(n, b"visit_try")
-        || eq(n, b"visit_catch")
-        || eq(n, b"visit_catch_all")
-        || eq(n, b"visit_delegate")
-        || eq(n, b"visit_rethrow")
-    {
+    } else if one_of(n, &[b"visit_try", b"visit_catch", b"visit_catch_all", b"visit_delegate", b"visit_rethrow"]) {
         Class::Unsupported
     } else if eq(n, b"visit_unreachable")
         || contains(n, b"load")
@@ -826,19 +821,36 @@ const fn class(visit: &str) -> Class {
         || contains(n, b"_rem_")
         // Trapping float-to-int conversions (the saturating ones are `_trunc_sat_`).
         || contains(n, b"_trunc_f")
-        || eq(n, b"visit_memory_copy")
-        || eq(n, b"visit_memory_fill")
-        || eq(n, b"visit_memory_init")
-        || eq(n, b"visit_table_get")
-        || eq(n, b"visit_table_set")
-        || eq(n, b"visit_table_copy")
-        || eq(n, b"visit_table_fill")
-        || eq(n, b"visit_table_init")
+        || one_of(
+            n,
+            &[
+                b"visit_memory_copy",
+                b"visit_memory_fill",
+                b"visit_memory_init",
+                b"visit_table_get",
+                b"visit_table_set",
+                b"visit_table_copy",
+                b"visit_table_fill",
+                b"visit_table_init",
+            ],
+        )
     {
         Class::Trap
     } else {
         Class::Plain
     }
+}
+
+/// Whether `n` is one of `names`.
+const fn one_of(n: &[u8], names: &[&[u8]]) -> bool {
+    let mut i = 0;
+    while i < names.len() {
+        if eq(n, names[i]) {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 const fn eq(a: &[u8], b: &[u8]) -> bool {
