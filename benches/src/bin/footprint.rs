@@ -225,9 +225,10 @@ fn guests(target: &Path) -> Vec<(&'static str, PathBuf)> {
     out
 }
 
-/// The median peak resident memory (KiB) of 7 runs of `exe args module`.
+/// The median peak resident memory (KiB) of 21 runs of `exe args module`
+/// (runs vary by about 0.1 MiB).
 fn peak(exe: &Path, args: &[&str], module: &Path) -> f64 {
-    let mut v: Vec<f64> = (0..7)
+    let mut v: Vec<f64> = (0..21)
         .map(|_| {
             let mut cmd = Command::new(exe);
             cmd.args(args).arg(module);

@@ -9,7 +9,7 @@ pub(crate) use windows::*;
 
 #[cfg(unix)]
 mod unix {
-    use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+    use std::os::fd::{BorrowedFd, OwnedFd};
     use std::path::Path;
     pub(crate) use wasi_preview1::unix::UnixSystem as HostSystem;
     use wasi_preview1::unix::{UnixSystemBuilder, sandbox::Resolver};
@@ -18,8 +18,9 @@ mod unix {
     /// one is filled with `/dev/null` (so nothing opened later takes its
     /// number and is mistaken for stdio), and the guest gets no fd there.
     pub(crate) fn hold_stdio_numbers() -> [bool; 3] {
-        let (stdin, stdout, stderr) = (std::io::stdin(), std::io::stdout(), std::io::stderr());
-        let fds = [stdin.as_fd(), stdout.as_fd(), stderr.as_fd()];
+        // rustix's, not std's: `std::io::stdin()` allocates its 8 KiB
+        // buffer, which the CLI never reads through.
+        let fds = [rustix::stdio::stdin(), rustix::stdio::stdout(), rustix::stdio::stderr()];
         let mut open = [true; 3];
         for (fd, is_open) in fds.into_iter().zip(&mut open) {
             if rustix::io::fcntl_getfd(fd).is_err() {
@@ -44,13 +45,13 @@ mod unix {
 
     /// Gives the guest duplicates of the stdio fds that were open.
     pub(crate) fn stdio(mut b: UnixSystemBuilder, open: [bool; 3]) -> UnixSystemBuilder {
-        if let Some(fd) = dup_stdio(std::io::stdin().as_fd(), open[0]) {
+        if let Some(fd) = dup_stdio(rustix::stdio::stdin(), open[0]) {
             b = b.stdin(fd);
         }
-        if let Some(fd) = dup_stdio(std::io::stdout().as_fd(), open[1]) {
+        if let Some(fd) = dup_stdio(rustix::stdio::stdout(), open[1]) {
             b = b.stdout(fd);
         }
-        if let Some(fd) = dup_stdio(std::io::stderr().as_fd(), open[2]) {
+        if let Some(fd) = dup_stdio(rustix::stdio::stderr(), open[2]) {
             b = b.stderr(fd);
         }
         b

@@ -640,17 +640,25 @@ fn run(s: &Settings, open_stdio: [bool; 3]) -> Result<u8, Failure> {
     let config = engine_config(s, &limits);
     let wasm = binary_of(&cli.module, &bytes).map_err(|reason| Failure(load_status, format!("{reason}{hint}")))?;
     let prepared = prepare(s, &wasm);
+    // The module's bytes are let go as soon as nothing needs them: a
+    // prepared module holds what it needs of the original, so the engine
+    // compiles it with only the rewrite in memory (a lower peak).
     let compiled = match &prepared {
-        Some(p) => p.compile(&config),
+        Some(p) => {
+            drop(wasm);
+            drop(bytes);
+            p.compile(&config)
+        }
         None => {
             let engine = Engine::new(&config);
-            Module::new(&engine, &wasm[..]).map(|m| (engine, m))
+            let module = Module::new(&engine, &wasm[..]);
+            drop(wasm);
+            drop(bytes);
+            module.map(|m| (engine, m))
         }
     };
     let (engine, module) =
         compiled.map_err(|e| Failure(load_status, format!("invalid module {name}: {}{hint}", one_line(&e))))?;
-    drop(wasm);
-    drop(bytes);
     let map = prepared.map(|p| p.map);
     let invoke = match &cli.invoke {
         Some(func) => Some((func.as_str(), invoke_args(&module, func, &s.guest_args)?)),

@@ -477,8 +477,8 @@ impl<'a> Run<'a> {
     /// guest: a prepared module's shadow stack.
     fn host_memory(&self) -> usize {
         #[cfg(feature = "diagnostics")]
-        if self.diag.map.is_some() {
-            return crate::diagnostics::HOST_MEMORY_BYTES;
+        if let Some(map) = &self.diag.map {
+            return map.host_memory();
         }
         0
     }

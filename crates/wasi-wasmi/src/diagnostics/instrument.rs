@@ -30,8 +30,13 @@
 //! leaf trapped. With positions (source lines), every function keeps a
 //! record, 8 bytes: the function index and the module offset of the last
 //! call or trapping instruction the frame reached, stored before it runs.
-//! The records live in a 64 KiB ring: a deeper stack keeps its innermost
-//! frames.
+//! Without positions a record is the function index alone, 2 bytes when
+//! every index fits (a module of fewer than 65,535 functions) and 4 when
+//! not. The records live in a ring of 16,384 (8,192 with positions): a
+//! deeper stack keeps its innermost frames. The ring of 2-byte records is
+//! 32 KiB, a memory of 1-byte pages (custom page sizes, which only the
+//! rewrite's own memory uses: the original is validated without them);
+//! the others are one 64 KiB page.
 //!
 //! The same pass validates the original module (wasmparser's validator,
 //! with the engine's proposals), reading each function once for both, and
@@ -64,8 +69,11 @@ pub(crate) const GLOBAL_PREFIX: &str = "wasi-run:global:";
 /// What every export the rewrite adds starts with.
 pub(crate) const EXPORT_PREFIX: &str = "wasi-run:";
 
-/// The shadow stack's size: one page, a ring of records.
+/// The largest shadow stack: one 64 KiB page, a ring of records.
 pub(crate) const RING_BYTES: u32 = 1 << 16;
+
+/// How many records a ring of function indices holds.
+const RING_RECORDS: u32 = 1 << 14;
 
 /// The most locals a function may have (the validator's limit, parameters
 /// included): a function with that many has no room for `$saved`.
@@ -79,8 +87,10 @@ const MAX_THREADS: usize = 8;
 /// What the rewrite made, for reading the shadow stack back.
 #[derive(Debug, Clone)]
 pub(crate) struct Layout {
-    /// Bytes per record: 4 (function index) or 8 (and position).
+    /// Bytes per record: 2 or 4 (function index) or 8 (and position).
     pub(crate) record: u32,
+    /// Bytes of the ring (the shadow stack's memory).
+    pub(crate) ring: u32,
     /// How many memories and globals the original module has.
     pub(crate) memories: u32,
     pub(crate) globals: u32,
@@ -131,6 +141,8 @@ struct Ctx {
     features: WasmFeatures,
     /// Bytes per record.
     record: u32,
+    /// Bytes of the ring.
+    ring: u32,
     shadow: u32,
     sp: u32,
     /// `$leaf`: the leaf function running, or -1.
@@ -143,7 +155,7 @@ struct Ctx {
 impl Ctx {
     /// The mask that keeps a record's address in the ring.
     fn mask(&self) -> i32 {
-        ((RING_BYTES - 1) & !(self.record - 1)) as i32
+        ((self.ring - 1) & !(self.record - 1)) as i32
     }
 }
 
@@ -162,7 +174,13 @@ pub(crate) fn rewrite(
             return Err(Skipped::new(format!("it already exports {name:?}")));
         }
     }
-    let record = if detail == Detail::Lines { 8 } else { 4 };
+    let funcs = facts.imported_funcs as usize + facts.func_types.len();
+    let record = match detail {
+        Detail::Lines => 8,
+        Detail::Frames if funcs < usize::from(u16::MAX) => 2,
+        Detail::Frames => 4,
+    };
+    let ring = (RING_RECORDS * record).min(RING_BYTES);
     // Block types for functions with more than one result: a new type
     // each, appended (no existing type index moves).
     let mut extra_types: Vec<FuncType> = Vec::new();
@@ -190,6 +208,7 @@ pub(crate) fn rewrite(
     let ctx = Ctx {
         features,
         record,
+        ring,
         shadow: facts.memories,
         sp: facts.globals,
         leaf: facts.globals + 1,
@@ -227,7 +246,7 @@ pub(crate) fn rewrite(
                 pending.types = false;
             }
             Payload::MemorySection(r) => {
-                section(&mut out, 5, &append(wasm, r.range(), 1, &shadow_memory_entry())?);
+                section(&mut out, 5, &append(wasm, r.range(), 1, &shadow_memory_entry(ring))?);
                 pending.memory = false;
             }
             Payload::GlobalSection(r) => {
@@ -261,7 +280,7 @@ pub(crate) fn rewrite(
         }
     }
     pending.flush_before(u8::MAX, &mut out, &extra_types, &facts, &ctx, dump)?;
-    let layout = Layout { record, memories: facts.memories, globals: facts.globals };
+    let layout = Layout { record, ring, memories: facts.memories, globals: facts.globals };
     Ok((out, layout))
 }
 
@@ -310,7 +329,7 @@ impl Pending {
             self.types = false;
         }
         if self.memory && next > order(5) {
-            add(5, 1, &shadow_memory_entry());
+            add(5, 1, &shadow_memory_entry(ctx.ring));
             self.memory = false;
         }
         if self.global && next > order(6) {
@@ -407,18 +426,13 @@ fn encode_types(types: &[FuncType]) -> Result<Vec<u8>, Skipped> {
     Ok(bytes[r.current_position()..].to_vec())
 }
 
-/// The shadow stack's memory: one page, not growable.
-fn shadow_memory_entry() -> Vec<u8> {
+/// The shadow stack's memory, `ring` bytes, not growable: one 64 KiB
+/// page, or that many 1-byte pages.
+fn shadow_memory_entry(ring: u32) -> Vec<u8> {
     let mut bytes = Vec::new();
-    let pages = u64::from(RING_BYTES >> 16);
-    wasm_encoder::MemoryType {
-        minimum: pages,
-        maximum: Some(pages),
-        memory64: false,
-        shared: false,
-        page_size_log2: None,
-    }
-    .encode(&mut bytes);
+    let (pages, page_size_log2) = if ring == RING_BYTES { (1, None) } else { (u64::from(ring), Some(0)) };
+    wasm_encoder::MemoryType { minimum: pages, maximum: Some(pages), memory64: false, shared: false, page_size_log2 }
+        .encode(&mut bytes);
     bytes
 }
 
@@ -686,7 +700,7 @@ fn scan(
 /// so it needs no stack record, and a global set costs far less than a
 /// store to a second memory.
 fn emit(wasm: &[u8], scan: &Scan, edits: &[Edit], ctx: &Ctx, out: &mut Vec<u8>) {
-    let leaf = scan.leaf && ctx.record == 4;
+    let leaf = scan.leaf && ctx.record != 8;
     let saved = scan.locals;
     if leaf {
         scan.groups.encode(out);
@@ -699,14 +713,15 @@ fn emit(wasm: &[u8], scan: &Scan, edits: &[Edit], ctx: &Ctx, out: &mut Vec<u8>) 
         out.extend_from_slice(&wasm[scan.decls.clone()]);
         1u32.encode(out);
         EncValType::I32.encode(out);
-        let mem = wasm_encoder::MemArg { offset: 0, align: 2, memory_index: ctx.shadow };
+        let mem = wasm_encoder::MemArg { offset: 0, align: ctx.record.min(4).ilog2(), memory_index: ctx.shadow };
+        let store = if ctx.record == 2 { I::I32Store16(mem) } else { I::I32Store(mem) };
         for i in [
             I::GlobalGet(ctx.sp),
             I::LocalTee(saved),
             I::I32Const(ctx.mask()),
             I::I32And,
             I::I32Const(scan.func as i32),
-            I::I32Store(mem),
+            store,
             I::LocalGet(saved),
             I::I32Const(ctx.record as i32),
             I::I32Add,

@@ -94,7 +94,9 @@ impl Prepared {
     pub fn compile(&self, config: &Config) -> Result<(Engine, Module), wasmi::Error> {
         let mut config = config.clone();
         self.proposals.apply(&mut config);
-        config.wasm_multi_memory(true).compilation_mode(CompilationMode::Lazy);
+        // Custom page sizes for the ring's memory of 1-byte pages: the
+        // original was validated without them, so the guest cannot use them.
+        config.wasm_multi_memory(true).wasm_custom_page_sizes(true).compilation_mode(CompilationMode::Lazy);
         let engine = Engine::new(&config);
         let module = Module::new(&engine, &self.wasm[..])?;
         Ok((engine, module))
@@ -107,8 +109,10 @@ impl Prepared {
 /// within the limit plus this much per call it makes.
 pub const FUEL_PER_CALL: u64 = 16;
 
-/// The memory a prepared module has for the host (the shadow stack's
-/// ring): [`crate::Limits::max_memory`] does not count it.
+/// The most memory a prepared module has for the host (the shadow stack's
+/// ring: 32 KiB in most modules, 64 KiB in the others,
+/// [`FrameMap::host_memory`]): [`crate::Limits::max_memory`] does not count
+/// it.
 pub const HOST_MEMORY_BYTES: usize = instrument::RING_BYTES as usize;
 
 /// The limits past which a module is run without instrumentation: the
@@ -213,6 +217,13 @@ impl FrameMap {
         self.original.is_some()
     }
 
+    /// Bytes of memory the prepared module has for the host: its shadow
+    /// stack's ring (at most [`HOST_MEMORY_BYTES`]).
+    #[must_use]
+    pub fn host_memory(&self) -> usize {
+        self.layout.ring as usize
+    }
+
     /// The detail the module was prepared with.
     #[must_use]
     pub fn detail(&self) -> Detail {
@@ -232,8 +243,9 @@ impl FrameMap {
         let bytes = memory.data(store);
         let record = self.layout.record as usize;
         let depth = (sp as u32 as usize) / record;
-        let capacity = instrument::RING_BYTES as usize / record;
-        let mask = (instrument::RING_BYTES as usize - 1) & !(record - 1);
+        let ring = self.layout.ring as usize;
+        let capacity = ring / record;
+        let mask = (ring - 1) & !(record - 1);
         let shown = depth.min(capacity);
         let mut frames = Vec::with_capacity(shown + 1);
         // A leaf running is the innermost frame (it has no record).
@@ -243,7 +255,11 @@ impl FrameMap {
         for k in 1..=shown {
             let at = (sp as u32 as usize).wrapping_sub(k * record) & mask;
             let word = |o: usize| bytes.get(at + o..at + o + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-            let func = word(0).unwrap_or(u32::MAX);
+            let func = if record == 2 {
+                bytes.get(at..at + 2).map_or(u32::MAX, |b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+            } else {
+                word(0).unwrap_or(u32::MAX)
+            };
             let pos = if record == 8 { word(4).filter(|&p| p != 0) } else { None };
             frames.push((func, pos));
         }

@@ -28,6 +28,9 @@ fn modules() -> Vec<(String, Vec<u8>)> {
         ("multi-value", "(module (func (result i32 i64) i32.const 1 i64.const 2 return))"),
         ("unreachable tail", "(module (func (result i32) unreachable i32.add))"),
         ("bad local index", "(module (func local.get 0 drop))"),
+        // Custom page sizes: the rewrite's own memory uses them, the guest
+        // may not (wasmi is configured without them).
+        ("custom page sizes", "(module (memory 1 (pagesize 1)))"),
         (
             "br to the function",
             "(module (func (param i32) (result i32) i32.const 5 local.get 0 br_if 0 drop i32.const 6))",
@@ -61,6 +64,7 @@ fn prepared_exactly_when_wasmi_accepts_and_valid_once_rewritten() {
                         // memory) and compiles.
                         let mut features = wasmparser::WasmFeatures::default();
                         features.set(wasmparser::WasmFeatures::MULTI_MEMORY, true);
+                        features.set(wasmparser::WasmFeatures::CUSTOM_PAGE_SIZES, true);
                         wasmparser::Validator::new_with_features(features)
                             .validate_all(&p.wasm)
                             .unwrap_or_else(|e| panic!("{name} ({detail:?}): the rewrite is invalid: {e}"));
@@ -156,6 +160,46 @@ fn a_trap_outcome_carries_the_frames_innermost_first() {
     assert_eq!(bt.frames[0].module, "fib.wat");
     assert_eq!(bt.to_string(), "wasm backtrace:\n    0: fib.wat!depth3\n    1: fib.wat!depth2\n    2: fib.wat!trap");
     assert_eq!(trap.error.to_string(), "wasm `unreachable` instruction executed");
+}
+
+#[test]
+fn a_small_module_keeps_two_byte_records_in_a_32_kib_ring() {
+    let wasm = wat::parse_str(FIB).unwrap();
+    let p = prepare(&wasm, &Options::new("fib.wat")).unwrap();
+    assert_eq!(p.map.host_memory(), 32 << 10);
+    let lines = prepare(&wasm, &Options { detail: Detail::Lines, ..Options::new("fib.wat") }).unwrap();
+    assert_eq!(lines.map.host_memory(), 64 << 10);
+}
+
+/// A function index past 65,534 does not fit a 2-byte record: such a
+/// module keeps 4-byte records (in a 64 KiB ring), and its frames are
+/// named right.
+#[test]
+fn a_module_of_more_than_65534_functions_keeps_four_byte_records() {
+    let mut text = String::from("(module\n");
+    for _ in 0..65_536 {
+        text.push_str("(func)\n");
+    }
+    text.push_str(
+        r#"(func $deep unreachable)
+           (func $middle call $deep)
+           (func (export "trap") call $middle))"#,
+    );
+    let wasm = wat::parse_str(&text).unwrap();
+    let p = prepare(&wasm, &Options::new("many.wat")).unwrap();
+    assert_eq!(p.map.host_memory(), 64 << 10);
+    let (engine, module) = p.compile(&engine_config()).unwrap();
+    let finished = Run::new(&engine, &module)
+        .invoke("trap", &[])
+        .diagnostics(p.map.clone())
+        .run(UnixSystem::builder().build().unwrap())
+        .unwrap();
+    let Exit::Trap(trap) = finished.exit else { panic!("{:?}", finished.exit) };
+    let bt = trap.backtrace.expect("frames");
+    let indices: Vec<u32> = bt.frames.iter().map(|f| f.func_index).collect();
+    assert_eq!(indices, [65_536, 65_537, 65_538]);
+    let names: Vec<_> = bt.frames.iter().map(|f| f.name.as_deref().unwrap_or("?")).collect();
+    assert_eq!(names, ["deep", "middle", "?"]);
 }
 
 #[test]
