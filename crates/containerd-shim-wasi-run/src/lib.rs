@@ -268,12 +268,37 @@ fn unescape(s: &str) -> String {
 /// The container's memory limit (its cgroup's, which the pod's
 /// `resources.limits.memory` sets) as the guest's memory limit, so that a
 /// guest asking for more sees `memory.grow` fail rather than the container
-/// killed. `None` where the container sees no cgroup or no limit.
+/// killed. `None` where the container sees no cgroup file system (`ctr run`
+/// mounts none; Kubernetes mounts the container's own) or no limit.
 fn memory_limit() -> Option<usize> {
-    let read = |p: &str| std::fs::read_to_string(p).ok();
-    read("/sys/fs/cgroup/memory.max")
-        .or_else(|| read("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
-        .and_then(|t| parse_limit(&t))
+    let cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+    limit_files(&cgroups).iter().find_map(|p| std::fs::read_to_string(p).ok()).and_then(|t| parse_limit(&t))
+}
+
+/// Where the memory limit of the cgroup that `/proc/self/cgroup` text names
+/// may be read, most specific first: under the cgroup's path in the
+/// hierarchy (cgroup v2's `memory.max`, or v1's `memory.limit_in_bytes`),
+/// then at the root of the mount (a cgroup namespace shows the container's
+/// own cgroup there).
+#[must_use]
+pub fn limit_files(proc_self_cgroup: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for line in proc_self_cgroup.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next()) else { continue };
+        let relative = path.trim_start_matches('/');
+        if controllers.is_empty() {
+            out.push(Path::new("/sys/fs/cgroup").join(relative).join("memory.max"));
+            out.push(PathBuf::from("/sys/fs/cgroup/memory.max"));
+        } else if controllers.split(',').any(|c| c == "memory") {
+            out.push(Path::new("/sys/fs/cgroup/memory").join(relative).join("memory.limit_in_bytes"));
+            out.push(PathBuf::from("/sys/fs/cgroup/memory/memory.limit_in_bytes"));
+        }
+    }
+    // v1's memory controller before the unified hierarchy's (hybrid systems
+    // list both; the limit is the controller's).
+    out.sort_by_key(|p| p.ends_with("memory.max"));
+    out
 }
 
 /// A cgroup memory limit file's value: bytes, or `None` for `max` (v2) or
@@ -324,6 +349,24 @@ mod tests {
         assert_eq!(parse_limit("9223372036854771712\n"), None);
         assert_eq!(parse_limit("67108864\n"), Some(64 << 20));
         assert_eq!(parse_limit(""), None);
+    }
+
+    #[test]
+    fn the_limit_is_read_where_the_cgroup_is() {
+        let hybrid = "4:memory:/wasirun-e2e/c1\n1:cpu:/wasirun-e2e/c1\n0::/\n";
+        let want: Vec<PathBuf> = [
+            "/sys/fs/cgroup/memory/wasirun-e2e/c1/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory.max",
+            "/sys/fs/cgroup/memory.max",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        assert_eq!(limit_files(hybrid), want);
+        let unified = "0::/kubepods/pod1/c1\n";
+        assert_eq!(limit_files(unified)[0], Path::new("/sys/fs/cgroup/kubepods/pod1/c1/memory.max"));
+        assert!(limit_files("").is_empty());
     }
 
     #[test]

@@ -29,6 +29,14 @@ fn main() {
             Ok(text) => print!("{text}"),
             Err(e) => println!("cannot read {}: {e}", arg(2)),
         },
+        "ls" => match std::fs::read_dir(arg(2)) {
+            Ok(entries) => {
+                let mut names: Vec<String> = entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+                names.sort();
+                println!("{}", names.join(" "));
+            }
+            Err(e) => println!("cannot list {}: {e}", arg(2)),
+        },
         "write" => match std::fs::write(arg(2), "written by the guest\n") {
             Ok(()) => println!("wrote {}", arg(2)),
             Err(e) => println!("cannot write {}: {:?} ({e})", arg(2), e.kind()),

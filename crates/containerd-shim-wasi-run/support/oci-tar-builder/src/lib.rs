@@ -3,10 +3,10 @@
 //!
 //! Why it exists: containerd-shim-wasm 1.0's `testing` feature (runwasi's
 //! in-process test harness) calls `Builder::add_config(config, name,
-//! media_type)` on oci-spec 0.7 types, an API of runwasi's in-tree
-//! oci-tar-builder that was never published: crates.io's only 0.4 release
-//! (0.4.0) takes two arguments and oci-spec 0.6 types, so the feature does not
-//! build from crates.io. The shim's workspace patches this crate in
+//! media_type)` with oci-spec 0.9 types (0.7 in 1.0.0), an API of runwasi's
+//! in-tree oci-tar-builder that was never published: crates.io's only 0.4
+//! release (0.4.0) takes two arguments and oci-spec 0.6 types, so the
+//! feature does not build from crates.io. The shim's workspace patches this crate in
 //! (`[patch.crates-io]`), with the calls the harness makes; the shim's
 //! end-to-end test builds its images with it too.
 
