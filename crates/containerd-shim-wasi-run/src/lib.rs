@@ -173,9 +173,13 @@ fn system(args: &[String], envs: &[String], arg0: Option<&Path>) -> Result<UnixS
     b = preopen(b, Path::new("/"), root_readonly)?;
     for m in mounts.iter().filter(|m| m.path != Path::new("/")) {
         // A mount that is not a directory (a file bound over one) is
-        // reached through its parent.
+        // reached through its parent, and so is one that cannot be opened
+        // (the guest then meets the kernel's answer there).
         if m.path.is_dir() {
-            b = preopen(b, &m.path, m.readonly)?;
+            match wasi_preview1::unix::open_dir(&m.path) {
+                Ok(dir) => b = with_dir(b, dir, &m.path, m.readonly),
+                Err(e) => report(&format!("wasi-run: note: {} is not preopened: {e}", m.path.display())),
+            }
         }
     }
     if let Some(policy) = net {
@@ -186,8 +190,12 @@ fn system(args: &[String], envs: &[String], arg0: Option<&Path>) -> Result<UnixS
 
 fn preopen(b: UnixSystemBuilder, path: &Path, readonly: bool) -> Result<UnixSystemBuilder> {
     let dir = wasi_preview1::unix::open_dir(path).with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(with_dir(b, dir, path, readonly))
+}
+
+fn with_dir(b: UnixSystemBuilder, dir: OwnedFd, path: &Path, readonly: bool) -> UnixSystemBuilder {
     let guest = path.to_string_lossy().into_owned();
-    Ok(if readonly { b.preopen_dir_readonly(dir, guest) } else { b.preopen_dir(dir, guest) })
+    if readonly { b.preopen_dir_readonly(dir, guest) } else { b.preopen_dir(dir, guest) }
 }
 
 /// Gives the guest duplicates of this process's stdio, where open.
