@@ -88,6 +88,13 @@ pub fn images() {
 
 /// Writes an image archive and imports it: `ctr`'s output.
 pub fn import(name: &str, layers: &[(&Path, &str)], os: Os, arch: Arch, diff_ids: Vec<String>) -> Output {
+    let archive = archive(name, layers, os, arch, diff_ids);
+    ctr().args(["image", "import", "--all-platforms"]).arg(&archive).output().unwrap()
+}
+
+/// Writes an image archive of `layers` with a config for `os` and `arch`:
+/// its path.
+pub fn archive(name: &str, layers: &[(&Path, &str)], os: Os, arch: Arch, diff_ids: Vec<String>) -> PathBuf {
     let mut b = Builder::default();
     for (path, media_type) in layers {
         b.add_layer_with_media_type(path, (*media_type).to_owned());
@@ -102,5 +109,5 @@ pub fn import(name: &str, layers: &[(&Path, &str)], os: Os, arch: Arch, diff_ids
     b.add_config(config, name.to_owned(), spec::MediaType::ImageConfig);
     let archive: PathBuf = scratch().join(format!("{}.tar", name.replace([':', '/'], "-")));
     b.build(std::fs::File::create(&archive).unwrap()).unwrap();
-    ctr().args(["image", "import", "--all-platforms"]).arg(&archive).output().unwrap()
+    archive
 }

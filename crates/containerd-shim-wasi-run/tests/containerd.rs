@@ -3,8 +3,8 @@
 //! (the shim found on containerd's PATH), as a node would run a pod.
 //!
 //! `.ci/containerd` starts a containerd of its own (its own root, state and
-//! socket, the native snapshotter) with the shim on its PATH, and runs this
-//! with `WASI_RUN_CONTAINERD` set to its socket; without it these tests are
+//! socket) with the shim on its PATH, and runs this with
+//! `WASI_RUN_CONTAINERD` set to its socket; without it these tests are
 //! ignored by a plain `cargo test` (they need root).
 
 mod common;
@@ -100,29 +100,90 @@ fn the_memory_limit_is_the_guests() {
     assert_eq!((status, stdout.as_str()), (0, "refused 64 MiB\n"), "{stderr}");
 }
 
-/// An image that is the module alone, in runwasi's wasm layer. containerd
-/// unpacks an image's layers into a snapshot before it runs it, and before
-/// 1.7.7 it refuses an image whose layers are not file system diffs (a
-/// wasm layer has none): on such a containerd (Debian 12 has 1.6.20) this
-/// checks that refusal, the documented obstacle (docs/kubernetes.md), and
-/// on a newer one that the artifact runs.
+/// An image that is the module alone, in runwasi's wasm layer (a wasm OCI
+/// artifact), runs from that layer: the shim reads it from containerd's
+/// content store and the container's root file system has no module.
+///
+/// containerd unpacks an image's layers into a snapshot before `ctr run`
+/// (and the CRI plugin) run it, and before 1.7.7 it refuses an image whose
+/// layers are not file system diffs (a wasm layer has none). On such a
+/// containerd (Debian 12 has 1.6.20) this checks that refusal, the
+/// documented obstacle (docs/kubernetes.md), then imports the image
+/// without unpacking it and makes the container through containerd's API
+/// with no snapshot, as a client that does not unpack would, and starts
+/// it with `ctr task start`: containerd, the shim binary and the layer are
+/// all the real ones. On a newer containerd `ctr run` runs it.
 #[test]
 #[ignore = "needs root and a containerd: .ci/containerd runs it"]
 fn a_wasm_oci_artifact() {
     images();
     let wasm = scratch().join("probe.wasm");
     std::fs::write(&wasm, common::probe()).unwrap();
-    let out = import(WASM_IMAGE, &[(&wasm, WASM_LAYER_MEDIA_TYPE)], Os::Other("wasip1".into()), Arch::Wasm, vec![]);
-    if !containerd_at_least(1, 7, 7) {
-        assert!(!out.status.success());
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("mismatched image rootfs and manifest layers"), "{err}");
+    let layers = [(wasm.as_path(), WASM_LAYER_MEDIA_TYPE)];
+    let out = import(WASM_IMAGE, &layers, Os::Other("wasip1".into()), Arch::Wasm, vec![]);
+    let args = ["probe.wasm", "args", "a"];
+    if containerd_at_least(1, 7, 7) {
+        assert!(out.status.success(), "ctr image import: {}", String::from_utf8_lossy(&out.stderr));
+        let (status, stdout, stderr) = run(WASM_IMAGE, "artifact", &["--platform", "wasip1/wasm"], &args);
+        assert_eq!((status, stdout.as_str()), (0, "[\"probe.wasm\", \"args\", \"a\"]\n"), "{stderr}");
         return;
     }
-    assert!(out.status.success(), "ctr image import: {}", String::from_utf8_lossy(&out.stderr));
-    let (status, stdout, stderr) =
-        run(WASM_IMAGE, "artifact", &["--platform", "wasip1/wasm"], &["probe.wasm", "args", "a"]);
-    assert_eq!((status, stdout.as_str()), (0, "[\"probe.wasm\", \"args\", \"a\"]\n"), "{stderr}");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("mismatched image rootfs and manifest layers"), "{err}");
+
+    let archive = common::archive(WASM_IMAGE, &layers, Os::Other("wasip1".into()), Arch::Wasm, vec![]);
+    let out = ctr().args(["image", "import", "--all-platforms", "--no-unpack"]).arg(&archive).output().unwrap();
+    assert!(out.status.success(), "ctr image import --no-unpack: {}", String::from_utf8_lossy(&out.stderr));
+    create_container("artifact", WASM_IMAGE, &args);
+    let out = ctr().args(["task", "start", "artifact"]).stdin(Stdio::null()).output().unwrap();
+    let _ = ctr().args(["task", "delete", "artifact"]).output();
+    let _ = ctr().args(["container", "delete", "artifact"]).output();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    assert_eq!(
+        (out.status.code(), text(&out.stdout).as_str()),
+        (Some(0), "[\"probe.wasm\", \"args\", \"a\"]\n"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// Makes container `id` of `image` with `args` through containerd's API,
+/// as `ctr container create` would but with no snapshot (its root file
+/// system an empty directory): containerd then never unpacks the image.
+fn create_container(id: &str, image: &str, args: &[&str]) {
+    use containerd_client::services::v1::container::Runtime;
+    use containerd_client::services::v1::containers_client::ContainersClient;
+    use containerd_client::services::v1::{Container, CreateContainerRequest};
+    use containerd_client::tonic::Request;
+    use containerd_client::with_namespace;
+    use oci_spec::runtime::{RootBuilder, Spec};
+
+    let root = scratch().join(format!("{id}-rootfs"));
+    std::fs::create_dir_all(&root).unwrap();
+    let mut spec = Spec::default();
+    spec.set_root(Some(RootBuilder::default().path(&root).readonly(false).build().unwrap()));
+    let mut process = spec.process().clone().unwrap();
+    process.set_args(Some(args.iter().map(|a| a.to_string()).collect()));
+    process.set_terminal(Some(false));
+    spec.set_process(Some(process));
+    let spec = prost_types::Any {
+        type_url: "types.containerd.io/opencontainers/runtime-spec/1/Spec".to_owned(),
+        value: serde_json::to_vec(&spec).unwrap(),
+    };
+    let container = Container {
+        id: id.to_owned(),
+        image: image.to_owned(),
+        runtime: Some(Runtime { name: RUNTIME.to_owned(), options: None }),
+        spec: Some(spec),
+        ..Default::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap();
+    runtime.block_on(async {
+        let channel = containerd_client::connect(common::address()).await.unwrap();
+        let request = with_namespace!(CreateContainerRequest { container: Some(container) }, common::NAMESPACE);
+        ContainersClient::new(channel).create(request).await.unwrap();
+    });
 }
 
 /// Whether the containerd under test is at least `major.minor.patch`.
