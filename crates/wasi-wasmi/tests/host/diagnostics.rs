@@ -5,8 +5,8 @@
 
 use std::path::Path;
 use wasi_preview1::unix::UnixSystem;
-use wasi_wasmi::diagnostics::{Detail, Options, prepare};
-use wasi_wasmi::{Exit, Limits, Proposals, Run, engine_config, engine_config_for};
+use wasi_wasmi::diagnostics::{Detail, Options, Prepared, prepare};
+use wasi_wasmi::{Exit, Limits, Proposals, Run, Trap, engine_config, engine_config_for};
 use wasmi::{Config, Engine, Module};
 
 /// Every `.wat` conformance program, and modules each proposal setting
@@ -142,17 +142,24 @@ fn fuel_grows_by_at_most_the_documented_units_per_call() {
     assert!(per_call <= wasi_wasmi::diagnostics::FUEL_PER_CALL as f64, "{per_call:.2} more fuel per call");
 }
 
-#[test]
-fn a_trap_outcome_carries_the_frames_innermost_first() {
-    let wasm = wat::parse_str(FIB).unwrap();
-    let p = prepare(&wasm, &Options::new("fib.wat")).unwrap();
+/// Runs the export `name` of a prepared module with its frame map: the
+/// trap it must end in.
+fn trap_of(p: &Prepared, name: &str) -> Box<Trap> {
     let (engine, module) = p.compile(&engine_config()).unwrap();
     let finished = Run::new(&engine, &module)
-        .invoke("trap", &[])
+        .invoke(name, &[])
         .diagnostics(p.map.clone())
         .run(UnixSystem::builder().build().unwrap())
         .unwrap();
     let Exit::Trap(trap) = finished.exit else { panic!("{:?}", finished.exit) };
+    trap
+}
+
+#[test]
+fn a_trap_outcome_carries_the_frames_innermost_first() {
+    let wasm = wat::parse_str(FIB).unwrap();
+    let p = prepare(&wasm, &Options::new("fib.wat")).unwrap();
+    let trap = trap_of(&p, "trap");
     let bt = trap.backtrace.expect("frames");
     let names: Vec<_> = bt.frames.iter().map(|f| f.name.as_deref().unwrap_or("?")).collect();
     assert_eq!(names, ["depth3", "depth2", "trap"]);
@@ -188,13 +195,7 @@ fn a_module_of_more_than_65534_functions_keeps_four_byte_records() {
     let wasm = wat::parse_str(&text).unwrap();
     let p = prepare(&wasm, &Options::new("many.wat")).unwrap();
     assert_eq!(p.map.host_memory(), 64 << 10);
-    let (engine, module) = p.compile(&engine_config()).unwrap();
-    let finished = Run::new(&engine, &module)
-        .invoke("trap", &[])
-        .diagnostics(p.map.clone())
-        .run(UnixSystem::builder().build().unwrap())
-        .unwrap();
-    let Exit::Trap(trap) = finished.exit else { panic!("{:?}", finished.exit) };
+    let trap = trap_of(&p, "trap");
     let bt = trap.backtrace.expect("frames");
     let indices: Vec<u32> = bt.frames.iter().map(|f| f.func_index).collect();
     assert_eq!(indices, [65_536, 65_537, 65_538]);
@@ -248,13 +249,7 @@ fn every_way_out_pops_its_frame() {
     )
     .unwrap();
     let p = prepare(&wasm, &Options::new("ways")).unwrap();
-    let (engine, module) = p.compile(&engine_config()).unwrap();
-    let finished = Run::new(&engine, &module)
-        .invoke("main", &[])
-        .diagnostics(p.map.clone())
-        .run(UnixSystem::builder().build().unwrap())
-        .unwrap();
-    let Exit::Trap(trap) = finished.exit else { panic!("{:?}", finished.exit) };
+    let trap = trap_of(&p, "main");
     let names: Vec<_> = trap.backtrace.unwrap().frames.iter().map(|f| f.name.clone().unwrap_or_default()).collect();
     assert_eq!(names, ["trap", "main"]);
 }
