@@ -88,8 +88,12 @@ pub fn images() {
 
 /// Writes an image archive and imports it: `ctr`'s output.
 pub fn import(name: &str, layers: &[(&Path, &str)], os: Os, arch: Arch, diff_ids: Vec<String>) -> Output {
-    let archive = archive(name, layers, os, arch, diff_ids);
-    ctr().args(["image", "import", "--all-platforms"]).arg(&archive).output().unwrap()
+    import_archive(&archive(name, layers, os, arch, diff_ids), &[])
+}
+
+/// `ctr image import --all-platforms` of an archive, with `flags`: its output.
+pub fn import_archive(archive: &Path, flags: &[&str]) -> Output {
+    ctr().args(["image", "import", "--all-platforms"]).args(flags).arg(archive).output().unwrap()
 }
 
 /// Writes an image archive of `layers` with a config for `os` and `arch`:

@@ -16,20 +16,26 @@ use std::time::{Duration, Instant};
 use oci_spec::image::{Arch, Os};
 use oci_tar_builder::WASM_LAYER_MEDIA_TYPE;
 
-use common::{ROOTFS_IMAGE, RUNTIME, WASM_IMAGE, ctr, images, import, scratch};
+use common::{ROOTFS_IMAGE, RUNTIME, WASM_IMAGE, ctr, images, import_archive, scratch};
 
 /// `ctr run --rm` of `image` as container `id` with `opts` before the
 /// image and `args` after the id: its exit status and output.
 fn run(image: &str, id: &str, opts: &[&str], args: &[&str]) -> (i32, String, String) {
     images();
-    let out: Output = ctr()
-        .args(["run", "--rm", "--runtime", RUNTIME])
-        .args(opts)
-        .args([image, id])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    outcome(
+        ctr()
+            .args(["run", "--rm", "--runtime", RUNTIME])
+            .args(opts)
+            .args([image, id])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap(),
+    )
+}
+
+/// A `ctr` command's exit status (-1 for none) and output, as text.
+fn outcome(out: Output) -> (i32, String, String) {
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
 }
@@ -120,32 +126,28 @@ fn a_wasm_oci_artifact() {
     let wasm = scratch().join("probe.wasm");
     std::fs::write(&wasm, common::probe()).unwrap();
     let layers = [(wasm.as_path(), WASM_LAYER_MEDIA_TYPE)];
-    let out = import(WASM_IMAGE, &layers, Os::Other("wasip1".into()), Arch::Wasm, vec![]);
+    let archive = common::archive(WASM_IMAGE, &layers, Os::Other("wasip1".into()), Arch::Wasm, vec![]);
+    let out = import_archive(&archive, &[]);
     let args = ["probe.wasm", "args", "a"];
+    let want = "[\"probe.wasm\", \"args\", \"a\"]\n";
     if containerd_at_least(1, 7, 7) {
         assert!(out.status.success(), "ctr image import: {}", String::from_utf8_lossy(&out.stderr));
         let (status, stdout, stderr) = run(WASM_IMAGE, "artifact", &["--platform", "wasip1/wasm"], &args);
-        assert_eq!((status, stdout.as_str()), (0, "[\"probe.wasm\", \"args\", \"a\"]\n"), "{stderr}");
+        assert_eq!((status, stdout.as_str()), (0, want), "{stderr}");
         return;
     }
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("mismatched image rootfs and manifest layers"), "{err}");
 
-    let archive = common::archive(WASM_IMAGE, &layers, Os::Other("wasip1".into()), Arch::Wasm, vec![]);
-    let out = ctr().args(["image", "import", "--all-platforms", "--no-unpack"]).arg(&archive).output().unwrap();
+    let out = import_archive(&archive, &["--no-unpack"]);
     assert!(out.status.success(), "ctr image import --no-unpack: {}", String::from_utf8_lossy(&out.stderr));
     create_container("artifact", WASM_IMAGE, &args);
-    let out = ctr().args(["task", "start", "artifact"]).stdin(Stdio::null()).output().unwrap();
+    let started = ctr().args(["task", "start", "artifact"]).stdin(Stdio::null()).output().unwrap();
     let _ = ctr().args(["task", "delete", "artifact"]).output();
     let _ = ctr().args(["container", "delete", "artifact"]).output();
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    assert_eq!(
-        (out.status.code(), text(&out.stdout).as_str()),
-        (Some(0), "[\"probe.wasm\", \"args\", \"a\"]\n"),
-        "{}",
-        text(&out.stderr)
-    );
+    let (status, stdout, stderr) = outcome(started);
+    assert_eq!((status, stdout.as_str()), (0, want), "{stderr}");
 }
 
 /// Makes container `id` of `image` with `args` through containerd's API,
